@@ -1,0 +1,41 @@
+# lrcourse: two commands (make lab, make test) and one for maintainers (make notebooks)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+
+.PHONY: lab test notebooks setup setup-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# the package in editable mode, reinstalled when pyproject.toml changes
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+# JupyterLab on notebooks/, on localhost only; token authentication stays on (the URL it prints holds the token)
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=notebooks
+
+# unit tests, every notebook through nbval, and the browser tests
+test: setup-test
+	$(BIN)/python -m pytest
+
+# execute every notebook from its .py source and store the outputs in the paired .ipynb
+notebooks: setup-test
+	cd notebooks && for nb in *.py; do \
+	  echo "executing $$nb"; \
+	  ../$(BIN)/jupytext --to ipynb --execute "$$nb" || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,248 @@
+"""Speed and memory figures, measured side by side in one run (``lrcourse bench``).
+
+Targets are ratios against a reference measured in the same process, on the
+same data and threads, so they hold on any machine. They are reported, not
+asserted by timing tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def _median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+class _PILDigits(torch.utils.data.Dataset):
+    """The examples' input path: a PIL image per sample, then ToTensor and Normalize."""
+
+    def __init__(self, images, labels):
+        from torchvision import transforms
+
+        self.images, self.labels = images, labels
+        self.transform = transforms.Compose(
+            [transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        img = Image.fromarray(self.images[i].numpy(), mode="L")
+        return self.transform(img), int(self.labels[i])
+
+
+def throughput(threads: int = 2, batch_size: int = 64, num_images: int = 3500,
+               repeat: int = 3, device: str = "cpu") -> dict:
+    r"""Training images per second: the course CNN on tensors vs the examples Net on a DataLoader.
+
+    Both train on the same MNIST images (the first ``num_images`` of the
+    training split) with the same batch size and thread count.
+
+    Example:
+        >>> r = throughput(num_images=256, repeat=1)  # doctest: +SKIP
+        >>> r["ratio"] > 1  # doctest: +SKIP
+        True
+    """
+    from .data import mnist_arrays, Split, _normalize
+    from .models import ExamplesNet, MnistCNN
+
+    torch.set_num_threads(threads)
+    arrays = mnist_arrays(download=False)
+    images, labels = arrays["train"]
+    images, labels = images[:num_images], labels[:num_images]
+    n = len(labels)
+    gen = torch.Generator().manual_seed(0)
+
+    torch.manual_seed(0)
+    model = MnistCNN().to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    split = Split(_normalize(images), labels).to(device)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def course_epoch():
+        for xb, yb in split.batches(batch_size, shuffle=True, generator=gen):
+            opt.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    torch.manual_seed(0)
+    ref = ExamplesNet().to(device)
+    ref_opt = torch.optim.Adadelta(ref.parameters(), lr=1.0)  # as in pytorch/examples
+    loader = torch.utils.data.DataLoader(_PILDigits(images, labels), batch_size=batch_size,
+                                         shuffle=True, generator=gen)
+
+    def reference_epoch():
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            ref_opt.zero_grad()
+            torch.nn.functional.nll_loss(ref(xb), yb).backward()
+            ref_opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    course_epoch(), reference_epoch()  # warm-up
+    t_course = _median_time(course_epoch, repeat)
+    t_ref = _median_time(reference_epoch, repeat)
+    return {
+        "device": device, "threads": threads, "batch_size": batch_size, "images": n,
+        "source": arrays["source"],
+        "course_img_per_s": n / t_course, "reference_img_per_s": n / t_ref,
+        "ratio": t_ref / t_course, "target_ratio": 5.0,
+    }
+
+
+def curve_speed(num_steps: int = 10_000, repeat: int = 5, name: str = "OneCycleLR") -> dict:
+    r"""``lr_curve`` vs naive stepping (``optimizer.step()`` then ``scheduler.step()``).
+
+    Example:
+        >>> curve_speed(num_steps=100, repeat=1)["identical"]
+        True
+    """
+    from .schedules import lr_curve, make_scheduler
+
+    params = {"max_lr": 1.0, "total_steps": num_steps} if name == "OneCycleLR" else {}
+
+    def fast():
+        return lr_curve(name, num_steps, lr=0.1, **params)
+
+    def naive():
+        p = torch.nn.Parameter(torch.zeros(1))
+        p.grad = torch.zeros(1)
+        opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+        sched = make_scheduler(name, opt, **params)
+        out = []
+        for _ in range(num_steps):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            if len(out) < num_steps:
+                sched.step()
+        return np.array(out)
+
+    same = bool(np.array_equal(fast(), naive()))
+    t_fast = _median_time(fast, repeat)
+    t_naive = _median_time(naive, repeat)
+    return {"scheduler": name, "num_steps": num_steps, "lr_curve_ms": 1e3 * t_fast,
+            "naive_ms": 1e3 * t_naive, "ratio": t_naive / t_fast, "identical": same,
+            "target_ms": 25.0}
+
+
+_MEMORY_CHILD = r"""
+import json, sys, torch
+import psutil
+from lrcourse.bench import _peak_rss_mb
+from lrcourse.data import load_mnist
+from lrcourse.models import MnistCNN
+from lrcourse.train import fit
+torch.set_num_threads(int(sys.argv[1]))
+device = sys.argv[2]
+data = load_mnist(device, verbose=False)
+model = MnistCNN()
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+before = psutil.Process().memory_info().rss / 2**20
+if device == "cuda":
+    torch.cuda.reset_peak_memory_stats()
+fit(model, data, opt, num_epochs=1, progress=False)
+out = {"rss_before_mb": before, "peak_rss_mb": _peak_rss_mb(), "train_images": len(data.train)}
+if device == "cuda":
+    out["cuda_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
+print(json.dumps(out))
+"""
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+    except ImportError:  # Windows
+        import psutil
+
+        return psutil.Process().memory_info().peak_wset / 2**20
+
+
+def epoch_memory(threads: int = 2, device: str = "cpu") -> dict:
+    r"""Peak resident memory of a fresh process that trains the course CNN for one epoch.
+
+    Example:
+        >>> epoch_memory()["peak_rss_mb"] > 0  # doctest: +SKIP
+        True
+    """
+    proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(threads), device],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the memory benchmark failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_all(threads: int = 2, quick: bool = False) -> dict:
+    r"""Every benchmark, as one dict (what ``lrcourse bench --json`` prints).
+
+    Example:
+        >>> print(format_report(run_all(quick=True)))  # doctest: +SKIP
+    """
+    results = {
+        "machine": {"cpu_count": os.cpu_count(), "torch": torch.__version__,
+                    "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+        "throughput": throughput(threads, repeat=1 if quick else 3,
+                                 num_images=640 if quick else 3500),
+        "lr_curve": curve_speed(repeat=2 if quick else 5),
+        "memory": epoch_memory(threads),
+    }
+    if torch.cuda.is_available():
+        results["throughput_cuda"] = throughput(threads, repeat=1 if quick else 3, device="cuda")
+        results["memory_cuda"] = epoch_memory(threads, device="cuda")
+    return results
+
+
+def format_report(r: dict) -> str:
+    """The human-readable report of :func:`run_all`.
+
+    Example:
+        >>> format_report(run_all())  # doctest: +SKIP
+    """
+    t, c, m = r["throughput"], r["lr_curve"], r["memory"]
+    ok = lambda good: "ok" if good else "BELOW TARGET"  # noqa: E731
+    lines = [
+        f"lrcourse bench  (torch {r['machine']['torch']}, {r['machine']['cpu_count']} CPUs"
+        + (f", GPU {r['machine']['cuda']}" if r["machine"]["cuda"] else ", no GPU") + ")",
+        "",
+        f"1. Training throughput, batch {t['batch_size']}, {t['threads']} threads, "
+        f"{t['images']} {t['source']} images on {t['device']}",
+        f"   course MnistCNN on index-batched tensors : {t['course_img_per_s']:9,.0f} images/s",
+        f"   examples Net + DataLoader(ToTensor, Normalize): {t['reference_img_per_s']:6,.0f} images/s",
+        f"   ratio {t['ratio']:.1f}x   (target >= {t['target_ratio']:.0f}x: {ok(t['ratio'] >= t['target_ratio'])})",
+        "",
+        f"2. lr_curve vs naive stepping, {c['scheduler']}, {c['num_steps']:,} steps",
+        f"   lr_curve {c['lr_curve_ms']:.1f} ms   naive {c['naive_ms']:.1f} ms   "
+        f"ratio {c['ratio']:.1f}x   identical values: {c['identical']}",
+        f"   (target <= {c['target_ms']:.0f} ms: {ok(c['lr_curve_ms'] <= c['target_ms'])})",
+        "",
+        f"3. Peak memory of one training epoch ({m['train_images']:,} images, fresh process)",
+        f"   {m['peak_rss_mb']:.0f} MB resident at peak, {m['rss_before_mb']:.0f} MB just before the epoch "
+        f"(torch, data and model loaded)",
+    ]
+    if "throughput_cuda" in r:
+        g, gm = r["throughput_cuda"], r["memory_cuda"]
+        lines += ["", f"4. On the GPU ({r['machine']['cuda']})",
+                  f"   course MnistCNN {g['course_img_per_s']:,.0f} images/s vs reference "
+                  f"{g['reference_img_per_s']:,.0f} images/s (ratio {g['ratio']:.1f}x)",
+                  f"   peak CUDA memory of one epoch: {gm.get('cuda_peak_mb', 0):.0f} MB"]
+    return "\n".join(lines)

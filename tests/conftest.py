@@ -1,0 +1,92 @@
+"""Shared fixtures: an isolated data root, and small IDX-format MNIST folders."""
+import functools
+import gzip
+import http.server
+import threading
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+torch.set_num_threads(2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_data_cache():
+    from lrcourse import data
+
+    data._CACHE.clear()
+    yield
+    data._CACHE.clear()
+
+
+@pytest.fixture
+def offline_root(tmp_path, monkeypatch):
+    """An empty data root, with downloads refused as on a machine with no internet."""
+    monkeypatch.setenv("LRCOURSE_DATA", str(tmp_path))
+    monkeypatch.setenv("LRCOURSE_OFFLINE", "1")
+    return tmp_path
+
+
+def _idx_images(images: np.ndarray) -> bytes:
+    n, h, w = images.shape
+    return (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + h.to_bytes(4, "big") \
+        + w.to_bytes(4, "big") + images.astype(np.uint8).tobytes()
+
+
+def _idx_labels(labels: np.ndarray) -> bytes:
+    return (2049).to_bytes(4, "big") + len(labels).to_bytes(4, "big") + labels.astype(np.uint8).tobytes()
+
+
+def make_idx_files(n_train=200, n_test=50, seed=0) -> dict:
+    """The four MNIST files in IDX format (bytes by file name), from random pixels."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        out[f"{prefix}-images-idx3-ubyte"] = _idx_images(rng.integers(0, 256, (n, 28, 28)))
+        out[f"{prefix}-labels-idx1-ubyte"] = _idx_labels(np.arange(n) % 10)
+    return out
+
+
+@pytest.fixture
+def idx_root(tmp_path):
+    """A data root holding a small MNIST in torchvision's layout (root/MNIST/raw/...)."""
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    files = make_idx_files()
+    for name, blob in files.items():
+        (raw / name).write_bytes(blob)
+    return tmp_path
+
+
+@pytest.fixture
+def local_mirror(tmp_path, monkeypatch):
+    """A local MNIST mirror with small gzipped IDX files, put after a mirror that fails.
+
+    torchvision's real download code runs against it over HTTP on localhost,
+    md5 checks included.
+    """
+    from torchvision.datasets import MNIST
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    resources = []
+    for name, blob in make_idx_files(seed=1).items():
+        gz = gzip.compress(blob)
+        (mirror / (name + ".gz")).write_bytes(gz)
+        resources.append((name + ".gz", hashlib.md5(gz).hexdigest()))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    # the first mirror answers 404 for every file, as a dead mirror would
+    monkeypatch.setattr(MNIST, "mirrors", [url + "dead/", url])
+    monkeypatch.setattr(MNIST, "resources", resources)
+    yield mirror
+    server.shutdown()
