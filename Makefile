@@ -32,10 +32,7 @@ test: setup-test
 
 # execute every notebook from its .py source and store the outputs in the paired .ipynb
 notebooks: setup-test
-	cd notebooks && for nb in *.py; do \
-	  echo "executing $$nb"; \
-	  ../$(BIN)/jupytext --to ipynb --execute "$$nb" || exit 1; \
-	done
+	$(BIN)/lrcourse notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

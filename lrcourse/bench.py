@@ -6,6 +6,8 @@ asserted by timing tests.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -192,6 +194,71 @@ def epoch_memory(threads: int = 2, device: str = "cpu") -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def widget_latency(num_steps: int = 10_000, repeat: int = 21) -> dict:
+    r"""Slider change to redrawn figure, in the kernel, for a ``num_steps`` OneCycleLR curve.
+
+    Live: :func:`~lrcourse.widgets.explore_schedule`, which recomputes the
+    curve, updates the lines with ``set_data`` and renders the ipympl canvas
+    (Agg draw plus the PNG diff it sends). Naive: ``ipywidgets.interact``
+    with a callback that builds a new pyplot figure and renders it as the
+    inline backend does. Both compute the same curve; every change uses a new
+    value, so nothing is served from a cache.
+
+    Example:
+        >>> widget_latency(num_steps=500, repeat=3)["live_ms"] > 0
+        True
+    """
+    import ipywidgets as W
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+
+    from .widgets import explore_schedule, explorer_curve
+
+    spe = 100 if num_steps % 100 == 0 else 1
+    epochs = num_steps // spe
+    ex = explore_schedule("OneCycleLR", num_epochs=epochs, steps_per_epoch=spe)
+    canvas = ex.live.canvas
+    if hasattr(canvas, "_handle_message"):  # what JupyterLab's front end says once it shows the canvas
+        canvas._handle_message(canvas, {"type": "initialized"}, [])
+    values = np.linspace(0.2, 0.5, repeat + 1)
+
+    def live(i):
+        ex.controls["pct_start"].value = float(values[i])
+        canvas.draw()  # ipympl renders when the front end asks for the image after draw_idle
+        if hasattr(canvas, "get_diff_image"):
+            canvas.get_diff_image()
+
+    def naive_plot(pct_start):
+        c = explorer_curve("OneCycleLR", {"pct_start": pct_start, "total_steps": num_steps},
+                           num_epochs=epochs, steps_per_epoch=spe)
+        fig, (ax, ax_mom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 3.8))
+        ax.plot(c["lr"])
+        ax_mom.plot(c["momentum"])
+        print_figure(fig, "png", bbox_inches="tight")  # what the inline backend displays
+        plt.close(fig)
+
+    def naive(i):
+        ui.children[0].value = float(values[i])
+
+    def timed(change) -> float:
+        times = []
+        for i in range(repeat):
+            start = time.perf_counter()
+            change(i)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    t_live = timed(live)
+    with contextlib.redirect_stdout(io.StringIO()):  # interact's output area, outside a kernel
+        ui = W.interactive(naive_plot, pct_start=W.FloatSlider(value=0.3, min=0.05, max=0.95, step=0.001))
+        t_naive = timed(naive)
+    return {"num_steps": num_steps, "live_ms": 1e3 * t_live, "naive_ms": 1e3 * t_naive,
+            "ratio": t_naive / t_live, "target_ms": 50.0}
+
+
 def run_all(threads: int = 2, quick: bool = False) -> dict:
     r"""Every benchmark, as one dict (what ``lrcourse bench --json`` prints).
 
@@ -204,6 +271,7 @@ def run_all(threads: int = 2, quick: bool = False) -> dict:
         "throughput": throughput(threads, repeat=1 if quick else 3,
                                  num_images=640 if quick else 3500),
         "lr_curve": curve_speed(repeat=2 if quick else 5),
+        "widget": widget_latency(repeat=5 if quick else 21),
         "memory": epoch_memory(threads),
     }
     if torch.cuda.is_available():
@@ -218,7 +286,7 @@ def format_report(r: dict) -> str:
     Example:
         >>> format_report(run_all())  # doctest: +SKIP
     """
-    t, c, m = r["throughput"], r["lr_curve"], r["memory"]
+    t, c, m, w = r["throughput"], r["lr_curve"], r["memory"], r["widget"]
     ok = lambda good: "ok" if good else "BELOW TARGET"  # noqa: E731
     lines = [
         f"lrcourse bench  (torch {r['machine']['torch']}, {r['machine']['cpu_count']} CPUs"
@@ -235,13 +303,18 @@ def format_report(r: dict) -> str:
         f"ratio {c['ratio']:.1f}x   identical values: {c['identical']}",
         f"   (target <= {c['target_ms']:.0f} ms: {ok(c['lr_curve_ms'] <= c['target_ms'])})",
         "",
-        f"3. Peak memory of one training epoch ({m['train_images']:,} images, fresh process)",
+        f"3. Slider change to redrawn figure (in the kernel), {w['num_steps']:,}-step OneCycleLR curve",
+        f"   live explorer (set_data + draw_idle) {w['live_ms']:.1f} ms   naive interact + plt.plot "
+        f"{w['naive_ms']:.1f} ms   ratio {w['ratio']:.1f}x",
+        f"   (target median <= {w['target_ms']:.0f} ms: {ok(w['live_ms'] <= w['target_ms'])})",
+        "",
+        f"4. Peak memory of one training epoch ({m['train_images']:,} images, fresh process)",
         f"   {m['peak_rss_mb']:.0f} MB resident at peak, {m['rss_before_mb']:.0f} MB just before the epoch "
         f"(torch, data and model loaded)",
     ]
     if "throughput_cuda" in r:
         g, gm = r["throughput_cuda"], r["memory_cuda"]
-        lines += ["", f"4. On the GPU ({r['machine']['cuda']})",
+        lines += ["", f"5. On the GPU ({r['machine']['cuda']})",
                   f"   course MnistCNN {g['course_img_per_s']:,.0f} images/s vs reference "
                   f"{g['reference_img_per_s']:,.0f} images/s (ratio {g['ratio']:.1f}x)",
                   f"   peak CUDA memory of one epoch: {gm.get('cuda_peak_mb', 0):.0f} MB"]

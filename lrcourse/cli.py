@@ -153,6 +153,81 @@ def cmd_data(args) -> int:
     return 0
 
 
+def notebooks_dir() -> Path:
+    r"""The checkout's ``notebooks/`` folder (the course's notebooks live in the repository).
+
+    Example:
+        >>> notebooks_dir().name
+        'notebooks'
+    """
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"No notebooks folder at {folder}: run this from a clone of the course "
+            "installed with `pip install -e .` (make lab does that).")
+    return folder
+
+
+def _tidy(nb) -> None:
+    """Drop what only bloats a stored notebook: the HTML copy of each ipympl canvas's PNG."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "image/png" in data:
+                data.pop("text/html", None)
+
+
+def run_notebooks(names=None, write: bool = True, timeout: int = 600) -> list[dict]:
+    r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
+
+    Each notebook runs in a fresh kernel with ``notebooks/`` as its working
+    directory, as nbval and JupyterLab run it. The wall time of each is
+    returned (and printed by ``lrcourse notebooks``).
+
+    Args:
+        names (list of str, optional): stems such as ``"00_start_here"``. Default: all.
+        write (bool): store the executed notebook in the paired ``.ipynb``. Default: ``True``.
+        timeout (int): seconds allowed per cell. Default: ``600``.
+
+    Example:
+        >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
+        [{'notebook': '00_start_here', 'seconds': 12.3}]
+    """
+    import time
+
+    import jupytext
+    from nbclient import NotebookClient
+
+    folder = notebooks_dir()
+    sources = sorted(folder.glob("*.py"))
+    if names:
+        sources = [p for p in sources if p.stem in set(names)]
+        missing = set(names) - {p.stem for p in sources}
+        if missing:
+            raise ValueError(f"No notebook called {', '.join(sorted(missing))} in {folder}.")
+    results = []
+    for py in sources:
+        nb = jupytext.read(py)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(folder)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        _tidy(nb)
+        if write:
+            jupytext.write(nb, py.with_suffix(".ipynb"))
+        results.append({"notebook": py.stem, "seconds": round(seconds, 1)})
+        print(f"{py.stem}: executed in {seconds:.1f} s" + (f", stored in {py.stem}.ipynb" if write else ""))
+    return results
+
+
+def cmd_notebooks(args) -> int:
+    results = run_notebooks(args.names or None, write=not args.no_write)
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import format_report, run_all
 
@@ -175,6 +250,11 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_data)
     p = sub.add_parser("doctor", help="check versions, device, data and the widget front end")
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("notebooks", help="execute notebooks from their .py sources and store the outputs")
+    p.add_argument("names", nargs="*", help="notebook stems (default: all)")
+    p.add_argument("--no-write", action="store_true", help="only execute and time them")
+    p.add_argument("--json", action="store_true", help="also print the timings as JSON")
+    p.set_defaults(func=cmd_notebooks)
     p = sub.add_parser("bench", help="speed and memory ratios, measured side by side")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")

@@ -107,9 +107,12 @@ def plot_history(history, axes=None, x: str = "step", label: str | None = None, 
     else:
         xs = np.arange(1, n + 1) / nb
         ex = epochs
-    ax_loss.plot(ex, history.epochs["train_loss"], color=color, marker="o", ms=3, label=label or None)
+    prefix = f"{label}: " if label else ""
+    ax_loss.plot(ex, history.epochs["train_loss"], color=color, marker="o", ms=3,
+                 label=prefix + "train (epoch mean)")
     if any(v is not None for v in history.epochs["val_loss"]):
-        ax_loss.plot(ex, history.epochs["val_loss"], color=color, ls="--", marker="s", ms=3)
+        ax_loss.plot(ex, history.epochs["val_loss"], color=color, ls="--", marker="s", ms=3,
+                     label=prefix + "validation")
     ax_loss.set_ylabel("loss")
     if np.all(np.isfinite(history.loss)) and n and history.loss.min() > 0 and history.loss.max() / history.loss.min() > 100:
         ax_loss.set_yscale("log")
@@ -120,8 +123,7 @@ def plot_history(history, axes=None, x: str = "step", label: str | None = None, 
     ax_lr.plot(xs, history.lr, color=color)
     ax_lr.set_ylabel("learning rate")
     ax_lr.set_xlabel("step (batch)" if x == "step" else "epoch")
-    if label:
-        ax_loss.legend(loc="best", fontsize="small")
+    ax_loss.legend(loc="best", fontsize="x-small")
     if history.diverged:
         ax_loss.set_title("diverged: " + history.message.split(":")[0], color="#D55E00", fontsize="small")
     return axes

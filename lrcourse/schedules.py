@@ -234,6 +234,11 @@ def check_params(name: str, params: dict) -> None:
             check(value)
         except ValueError as err:
             raise ValueError(f"{name}: {err}") from None
+    # combinations torch accepts silently but that make no sense
+    if name == "CyclicLR" and "base_lr" in params and "max_lr" in params \
+            and params["base_lr"] >= params["max_lr"]:
+        raise ValueError(f"CyclicLR: base_lr ({params['base_lr']:g}) must be below "
+                         f"max_lr ({params['max_lr']:g}); the cycle runs between them.")
 
 
 def make_scheduler(name: str, optimizer: torch.optim.Optimizer, **params):
@@ -329,26 +334,26 @@ def schedule_curves(
     opt.step()  # no gradients, so nothing moves; marks the optimizer as stepped (no warning)
     group = opt.param_groups[0]
     mkey = "momentum" if "momentum" in group else "betas"
-    lrs = np.empty(num_steps)
-    moms = np.empty(num_steps)
-    step = sched.step
-    i = 0
+    # plain lists and bound methods: this loop is what a slider waits for
+    lrs, moms = [], []
+    add_lr, add_mom, step = lrs.append, moms.append, sched.step
     try:
-        if mkey == "momentum":
-            for i in range(num_steps - 1):
-                lrs[i] = group["lr"]
-                moms[i] = group["momentum"]
-                step(metrics[i]) if plateau else step()
+        if plateau:
+            for metric in metrics[: num_steps - 1]:
+                add_lr(group["lr"])
+                add_mom(group[mkey])
+                step(metric)
         else:
-            for i in range(num_steps - 1):
-                lrs[i] = group["lr"]
-                moms[i] = group["betas"][0]
-                step(metrics[i]) if plateau else step()
+            for _ in range(num_steps - 1):
+                add_lr(group["lr"])
+                add_mom(group[mkey])
+                step()
     except (ValueError, ZeroDivisionError, OverflowError) as err:
-        raise ValueError(f"{label} failed at step {i + 1} of {num_steps}: {err}") from None
-    lrs[-1] = group["lr"]
-    moms[-1] = group[mkey] if mkey == "momentum" else group["betas"][0]
-    return {"lr": lrs, "momentum": moms}
+        raise ValueError(f"{label} failed at step {len(lrs)} of {num_steps}: {err}") from None
+    add_lr(group["lr"])
+    add_mom(group[mkey])
+    mom = np.array([b[0] for b in moms] if mkey == "betas" else moms, dtype=float)
+    return {"lr": np.array(lrs, dtype=float), "momentum": mom}
 
 
 def lr_curve(

@@ -54,7 +54,7 @@ def test_runs_overlay_one_colour_each():
     colours = {ln.get_color() for ln in axes[2].lines}
     assert len(axes[2].lines) == 2 and len(colours) == 2
     labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
-    assert labels == ["slow", "fast"]
+    assert labels == ["slow: train (epoch mean)", "slow: validation", "fast: train (epoch mean)", "fast: validation"]
     plt.close("all")
 
 

@@ -1,0 +1,635 @@
+"""Live widgets: the schedule explorer and the train-live panel.
+
+Each demo is one call from a notebook (``explore_schedule("OneCycleLR")``,
+``train_live("y=2x")``). The work behind every slider is a pure function,
+:func:`explorer_curve`, which steps the real torch scheduler through
+:func:`~lrcourse.schedules.schedule_curves`, so every plotted value is torch's.
+
+Figures are built once with ipympl's canvas and updated in place
+(``set_data`` then ``draw_idle``): no flicker and no duplicated figures. The
+canvas is displayed on its own, so a saved notebook keeps a static PNG of the
+initial state for viewers without a kernel (GitHub, nbviewer).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch.optim import lr_scheduler as torch_sched
+
+from .plots import PALETTE
+from .schedules import TimeBasedLR, WallClockLR, make_scheduler, schedule_curves
+
+# --------------------------------------------------------------------------- specs
+
+
+@dataclass
+class Param:
+    r"""One scheduler argument as a control: its range, default and unit.
+
+    Args:
+        name (str): the scheduler's keyword argument.
+        kind (str): ``"int"``, ``"float"``, ``"log"`` (log-scale float),
+            ``"choice"``, ``"bool"`` or ``"range"`` (two integers).
+        default: the starting value.
+        lo, hi, step: the slider's range (for ``"log"``: powers of ten).
+        unit (str): ``"epochs"``, ``"steps"`` or ``""``; shown in the label.
+        options (tuple): the choices of a ``"choice"`` control.
+
+    Example:
+        >>> Param("gamma", "float", 0.5, 0.05, 1.0, 0.05).label()
+        'gamma'
+    """
+
+    name: str
+    kind: str
+    default: Any
+    lo: float = 0
+    hi: float = 1
+    step: float = 1
+    unit: str = ""
+    options: tuple = ()
+
+    def label(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+def _lin_to_zero(T):
+    return lambda t: max(0.0, 1.0 - t / T)
+
+
+def _inverse_time(T):
+    return lambda t: 1.0 / (1.0 + 0.1 * t)
+
+
+def _warmup_then_constant(T):
+    w = max(1, T // 10)
+    return lambda t: min(1.0, (t + 1) / w)
+
+
+def _inverse_sqrt(T):
+    w = max(1, T // 10)
+    return lambda t: min((t + 1) / w, math.sqrt(w / (t + 1)))
+
+
+#: LambdaLR's ``lr_lambda`` by name; each is built from the number of steps ``T``
+NAMED_LAMBDAS: dict[str, Callable[[int], Callable[[int], float]]] = {
+    "linear to zero: 1 - t/T": _lin_to_zero,
+    "inverse time: 1/(1 + 0.1 t)": _inverse_time,
+    "linear warmup (10%), then constant": _warmup_then_constant,
+    "warmup (10%), then inverse sqrt": _inverse_sqrt,
+}
+
+#: MultiplicativeLR's ``lr_lambda`` (the factor applied at each step) by name
+NAMED_MULTIPLIERS: dict[str, Callable[[int], Callable[[int], float]]] = {
+    "x 0.95 every step": lambda T: (lambda t: 0.95),
+    "x 0.9 every step": lambda T: (lambda t: 0.9),
+    "x 0.99 every step": lambda T: (lambda t: 0.99),
+    "x 1 for half, then x 0.8": lambda T: (lambda t: 1.0 if t < T // 2 else 0.8),
+}
+
+E, S = "epochs", "steps"
+
+#: every scheduler the explorer offers: how it is stepped and its controls
+SPECS: dict[str, dict] = {
+    "StepLR": {"per": "epoch", "params": [
+        Param("step_size", "int", 10, 1, 50, 1, E), Param("gamma", "float", 0.5, 0.05, 1.0, 0.05)]},
+    "MultiStepLR": {"per": "epoch", "params": [
+        Param("milestones", "range", (10, 20), 1, 100, 1, E), Param("gamma", "float", 0.1, 0.05, 1.0, 0.05)]},
+    "ConstantLR": {"per": "epoch", "params": [
+        Param("factor", "float", 0.5, 0.0, 1.0, 0.05), Param("total_iters", "int", 5, 0, 50, 1, E)]},
+    "LinearLR": {"per": "epoch", "params": [
+        Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01), Param("end_factor", "float", 1.0, 0.0, 1.0, 0.01),
+        Param("total_iters", "int", 10, 0, 100, 1, E)]},
+    "ExponentialLR": {"per": "epoch", "params": [Param("gamma", "float", 0.9, 0.5, 1.0, 0.005)]},
+    "PolynomialLR": {"per": "epoch", "params": [
+        Param("total_iters", "int", 30, 1, 100, 1, E), Param("power", "float", 1.0, 0.1, 5.0, 0.1)]},
+    "CosineAnnealingLR": {"per": "epoch", "params": [
+        Param("T_max", "int", 30, 1, 200, 1, E), Param("eta_min", "log", 1e-4, -6, -1, 0.1)]},
+    "CosineAnnealingWarmRestarts": {"per": "epoch", "params": [
+        Param("T_0", "int", 5, 1, 50, 1, E), Param("T_mult", "int", 2, 1, 4, 1),
+        Param("eta_min", "log", 1e-4, -6, -1, 0.1)]},
+    "CyclicLR": {"per": "batch", "momentum": True, "params": [
+        Param("base_lr", "log", 1e-3, -5, 0, 0.1), Param("max_lr", "log", 0.1, -4, 1, 0.1),
+        Param("step_size_up", "int", 50, 1, 1000, 1, S), Param("step_size_down", "int", 50, 1, 1000, 1, S),
+        Param("mode", "choice", "triangular", options=("triangular", "triangular2", "exp_range")),
+        Param("gamma", "float", 0.995, 0.9, 1.0, 0.001),
+        Param("cycle_momentum", "bool", True),
+        Param("base_momentum", "float", 0.8, 0.5, 0.99, 0.01), Param("max_momentum", "float", 0.9, 0.5, 0.99, 0.01)]},
+    "OneCycleLR": {"per": "batch", "momentum": True, "params": [
+        Param("max_lr", "log", 0.1, -4, 1, 0.1), Param("total_steps", "int", 300, 1, 20000, 1, S),
+        Param("pct_start", "float", 0.3, 0.05, 0.95, 0.05), Param("div_factor", "log", 25.0, 0, 3, 0.1),
+        Param("final_div_factor", "log", 1e4, 0, 6, 0.1),
+        Param("anneal_strategy", "choice", "cos", options=("cos", "linear")),
+        Param("three_phase", "bool", False), Param("cycle_momentum", "bool", True)]},
+    "LambdaLR": {"per": "epoch", "params": [
+        Param("lr_lambda", "choice", next(iter(NAMED_LAMBDAS)), options=tuple(NAMED_LAMBDAS))]},
+    "MultiplicativeLR": {"per": "epoch", "params": [
+        Param("lr_lambda", "choice", next(iter(NAMED_MULTIPLIERS)), options=tuple(NAMED_MULTIPLIERS))]},
+    "SequentialLR": {"per": "epoch", "title": "warmup then cosine (LinearLR -> CosineAnnealingLR)", "params": [
+        Param("warmup_epochs", "int", 5, 1, 50, 1, E), Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01),
+        Param("eta_min", "log", 1e-4, -6, -1, 0.1)]},
+    "ReduceLROnPlateau": {"per": "plateau", "params": [
+        Param("factor", "float", 0.5, 0.05, 0.95, 0.05), Param("patience", "int", 3, 0, 20, 1, E),
+        Param("threshold", "log", 1e-2, -5, -0.5, 0.1),
+        Param("threshold_mode", "choice", "rel", options=("rel", "abs")),
+        Param("cooldown", "int", 0, 0, 20, 1, E), Param("min_lr", "log", 1e-5, -7, -1, 0.1)]},
+    "TimeBasedLR": {"per": "epoch", "params": [Param("k", "log", 0.1, -3, 1, 0.1)]},
+    "WallClockLR": {"per": "epoch", "params": [
+        Param("period", "float", 5.0, 0.5, 30.0, 0.5, "minutes"), Param("factor", "float", 0.5, 0.05, 1.0, 0.05),
+        Param("minutes_per_epoch", "float", 1.0, 0.1, 10.0, 0.1, "minutes")]},
+}
+
+#: names the explorer offers, in teaching order
+EXPLORER_NAMES = list(SPECS)
+
+
+def default_params(name: str) -> dict:
+    r"""The explorer's default arguments for scheduler ``name``.
+
+    Example:
+        >>> default_params("StepLR")
+        {'step_size': 10, 'gamma': 0.5}
+    """
+    if name not in SPECS:
+        raise ValueError(f"The explorer has no scheduler {name!r}. Choose one of: {', '.join(SPECS)}.")
+    return {p.name: p.default for p in SPECS[name]["params"]}
+
+
+def validation_curve(num_epochs: int, seed: int = 0) -> np.ndarray:
+    r"""A validation-loss curve that falls, flattens and wobbles, to drive ReduceLROnPlateau.
+
+    ``1.5·exp(-t/6) + 0.3`` plus small seeded noise: the shape a real
+    validation loss has when the rate stays fixed.
+
+    Example:
+        >>> v = validation_curve(40)
+        >>> bool(v[0] > v[-1])
+        True
+    """
+    t = np.arange(num_epochs)
+    rng = np.random.default_rng(seed)
+    return 1.5 * np.exp(-t / 6) + 0.3 + 0.02 * rng.standard_normal(num_epochs)
+
+
+def build_scheduler(name: str, optimizer, params: dict, num_steps: int):
+    r"""Build the explorer's scheduler ``name`` with ``params`` on ``optimizer``.
+
+    It resolves what a slider cannot hold: named lambdas, the warmup chain
+    (``SequentialLR`` of ``LinearLR`` then ``CosineAnnealingLR`` over
+    ``num_steps``), and a simulated clock for ``WallClockLR``.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> type(build_scheduler("SequentialLR", opt, default_params("SequentialLR"), 30)).__name__
+        'SequentialLR'
+    """
+    p = dict(params)
+    if name == "LambdaLR":
+        return torch_sched.LambdaLR(optimizer, NAMED_LAMBDAS[p["lr_lambda"]](num_steps))
+    if name == "MultiplicativeLR":
+        return torch_sched.MultiplicativeLR(optimizer, NAMED_MULTIPLIERS[p["lr_lambda"]](num_steps))
+    if name == "SequentialLR":
+        warm = p["warmup_epochs"]
+        if warm >= num_steps:
+            raise ValueError(f"warmup_epochs ({warm}) must be shorter than the run ({num_steps} epochs).")
+        return torch_sched.SequentialLR(optimizer, [
+            make_scheduler("LinearLR", optimizer, start_factor=p["start_factor"], total_iters=warm),
+            make_scheduler("CosineAnnealingLR", optimizer, T_max=num_steps - warm, eta_min=p["eta_min"]),
+        ], milestones=[warm])
+    if name == "WallClockLR":
+        seconds = 60.0 * p.pop("minutes_per_epoch")
+        held: dict = {}  # a simulated clock: epoch k ends k * minutes_per_epoch after the start
+        sched = WallClockLR(optimizer, clock=lambda: held["s"].last_epoch * seconds if held else 0.0, **p)
+        held["s"] = sched
+        return sched
+    if name == "TimeBasedLR":
+        return TimeBasedLR(optimizer, **p)
+    if name == "MultiStepLR":
+        p["milestones"] = sorted(set(int(m) for m in p["milestones"]))
+    if name == "CyclicLR" and p.get("mode") != "exp_range":
+        p.pop("gamma", None)
+    return make_scheduler(name, optimizer, **p)
+
+
+def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_epochs: int = 30,
+                   steps_per_epoch: int = 10, optimizer: str = "sgd", seed: int = 0) -> dict:
+    r"""The curve the explorer plots: torch's rate (and momentum) at every batch.
+
+    Per-epoch schedulers are stepped once per epoch, so their rate is
+    constant within an epoch; OneCycleLR and CyclicLR are stepped after every
+    batch; ReduceLROnPlateau steps once per epoch on :func:`validation_curve`.
+
+    Args:
+        name (str): a name from :data:`SPECS`.
+        params (dict, optional): the scheduler's arguments. Default: :func:`default_params`.
+        lr (float): the optimizer's initial rate. Default: ``0.1``.
+        num_epochs (int): epochs in the run. Default: ``30``.
+        steps_per_epoch (int): batches per epoch. Default: ``10``.
+        optimizer (str): ``"sgd"`` (momentum) or ``"adam"`` (beta1). Default: ``"sgd"``.
+        seed (int): seed of the validation curve. Default: ``0``.
+
+    Returns:
+        dict with ``"lr"`` and ``"momentum"`` (one value per batch,
+        ``num_epochs * steps_per_epoch`` of them), ``"per"`` (how it was
+        stepped), and ``"val_loss"`` for ReduceLROnPlateau.
+
+    Example:
+        >>> c = explorer_curve("StepLR", {"step_size": 1, "gamma": 0.5}, lr=1.0,
+        ...                    num_epochs=3, steps_per_epoch=2)
+        >>> c["lr"].tolist()
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+    if name not in SPECS:
+        raise ValueError(f"The explorer has no scheduler {name!r}. Choose one of: {', '.join(SPECS)}.")
+    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+    params = {**default_params(name), **(params or {})}
+    per = SPECS[name]["per"]
+    n = num_epochs * steps_per_epoch if per == "batch" else num_epochs
+    metrics = validation_curve(num_epochs, seed) if per == "plateau" else None
+    curves = schedule_curves(lambda opt: build_scheduler(name, opt, params, n), n, lr,
+                             metrics, optimizer)
+    out = {"per": per}
+    for key in ("lr", "momentum"):
+        out[key] = curves[key] if per == "batch" else np.repeat(curves[key], steps_per_epoch)
+    if metrics is not None:
+        out["val_loss"] = metrics
+    return out
+
+
+# --------------------------------------------------------------------------- figure
+def _ipympl_factory():
+    """ipympl's figure-manager factory, imported without switching pyplot's backend.
+
+    Importing ipympl switches the pyplot backend when matplotlib is loaded;
+    the course keeps static plots inline (one PNG each in the saved
+    notebook), so the previous backend is put back.
+    """
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    from ipympl.backend_nbagg import new_figure_manager_given_figure
+
+    if matplotlib.get_backend() != before:
+        matplotlib.use(before)
+    return new_figure_manager_given_figure
+
+
+class LiveFigure:
+    r"""A matplotlib figure built once, shown with ipympl, and redrawn in place.
+
+    The layout is fixed (no constrained layout) and ticks are few, because
+    laying out and rendering text is most of a redraw's cost; this keeps a
+    slider's round trip under 50 ms for a 10,000-step curve (``lrcourse bench``).
+
+    Args:
+        nrows (int): rows of axes, sharing the x axis. Default: ``1``.
+        figsize (tuple): inches. Default: ``(6.4, 3.2)``.
+
+    Example:
+        >>> live = LiveFigure(2)
+        >>> (line,) = live.axes[0].plot([0, 1], [0, 1])
+        >>> line.set_ydata([0, 5]); live.redraw()
+        >>> bool(live.axes[0].get_ylim()[1] >= 5)
+        True
+    """
+
+    def __init__(self, nrows: int = 1, figsize=(6.4, 3.2)):
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+
+        self.fig = Figure(figsize=figsize, facecolor="white")
+        self.fig.subplots_adjust(left=0.13, right=0.97, top=0.96, bottom=0.12 + 0.02 * (nrows == 1),
+                                 hspace=0.12)
+        try:  # ipympl's canvas: a widget that JupyterLab updates in place
+            new_figure_manager_given_figure = _ipympl_factory()
+            new_figure_manager_given_figure(id(self.fig), self.fig)
+            self.fig.canvas.header_visible = False
+            self.fig.canvas.footer_visible = False
+            self.fig.canvas.resizable = False
+        except ImportError:  # pragma: no cover - ipympl is a dependency
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(self.fig)
+        axes = self.fig.subplots(nrows, 1, sharex=True, squeeze=False)[:, 0]
+        for ax in axes:
+            ax.set_facecolor("white")
+            ax.grid(True, alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(6))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+        self.axes = list(axes)
+
+    @property
+    def canvas(self):
+        return self.fig.canvas
+
+    def redraw(self):
+        """Rescale every axis to its data and ask the canvas to redraw when idle."""
+        for ax in self.axes:
+            ax.relim()
+            ax.autoscale_view()
+        self.fig.canvas.draw_idle()
+
+
+def _control(p: Param):
+    import ipywidgets as W
+
+    style = {"description_width": "initial"}
+    layout = W.Layout(width="340px")
+    common = dict(description=p.label(), style=style, layout=layout)
+    if p.kind == "int":
+        return W.IntSlider(value=p.default, min=p.lo, max=p.hi, step=p.step, **common)
+    if p.kind == "float":
+        return W.FloatSlider(value=p.default, min=p.lo, max=p.hi, step=p.step, readout_format=".3g", **common)
+    if p.kind == "log":
+        return W.FloatLogSlider(value=p.default, base=10, min=p.lo, max=p.hi, step=p.step,
+                                readout_format=".2e", **common)
+    if p.kind == "choice":
+        return W.Dropdown(value=p.default, options=list(p.options), **common)
+    if p.kind == "bool":
+        return W.Checkbox(value=p.default, description=p.label(), style=style, indent=False)
+    if p.kind == "range":
+        return W.IntRangeSlider(value=p.default, min=p.lo, max=p.hi, step=p.step, **common)
+    raise ValueError(f"unknown control kind {p.kind!r}")
+
+
+def _message_html(text: str, error: bool) -> str:
+    import html
+
+    colour = "#B00020" if error else "#555555"
+    return f'<span style="color:{colour}; font-family:monospace">{html.escape(text)}</span>'
+
+
+class ScheduleExplorer:
+    r"""Sliders for one scheduler's arguments, plotting torch's own rate live.
+
+    Build it with :func:`explore_schedule`. Change a control and the curve
+    is recomputed with :func:`explorer_curve` and redrawn in place. Invalid
+    combinations show a readable message and keep the last good curve.
+
+    Attributes:
+        controls (dict): every control by name (scheduler arguments, plus
+            ``lr``, ``num_epochs``, ``steps_per_epoch``, ``x_axis``, ``log``, ``optimizer``).
+        line (Line2D): the current LR curve; ``momentum_line`` the momentum one.
+        message (ipywidgets.HTML): what went wrong, or a description of the curve.
+
+    Example:
+        >>> ex = ScheduleExplorer("StepLR")
+        >>> ex.controls["gamma"].value = 0.25
+        >>> float(ex.line.get_ydata()[-1]) == float(explorer_curve("StepLR", {"gamma": 0.25})["lr"][-1])
+        True
+    """
+
+    def __init__(self, name: str = "OneCycleLR", lr: float = 0.1, num_epochs: int = 30,
+                 steps_per_epoch: int = 10, x_axis: str = "epochs", log: bool = False,
+                 optimizer: str = "sgd", **params):
+        import ipywidgets as W
+
+        if name not in SPECS:
+            raise ValueError(f"The explorer has no scheduler {name!r}. Choose one of: {', '.join(SPECS)}.")
+        if x_axis not in ("epochs", "batches"):
+            raise ValueError(f"x_axis must be 'epochs' or 'batches', got {x_axis!r}.")
+        self._initial = dict(name=name, lr=lr, num_epochs=num_epochs, steps_per_epoch=steps_per_epoch,
+                             x_axis=x_axis, log=log, optimizer=optimizer, params=params)
+        style = {"description_width": "initial"}
+        self.scheduler = W.Dropdown(options=EXPLORER_NAMES, value=name, description="scheduler", style=style)
+        self.common = {
+            "lr": W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.1, description="initial lr",
+                                   readout_format=".2e", style=style),
+            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=300, description="num_epochs", style=style),
+            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=500,
+                                           description="steps_per_epoch", style=style),
+            "x_axis": W.ToggleButtons(options=["epochs", "batches"], value=x_axis, description="x axis",
+                                      style=style),
+            "log": W.Checkbox(value=log, description="log-scale lr", indent=False),
+            "optimizer": W.ToggleButtons(options=[("SGD (momentum)", "sgd"), ("Adam (beta1)", "adam")],
+                                         value=optimizer, description="optimizer", style=style),
+        }
+        self.pin_button = W.Button(description="pin this curve", icon="thumb-tack")
+        self.reset_button = W.Button(description="reset", icon="undo")
+        self.message = W.HTML()
+        self.param_box = W.VBox()
+        self.live = LiveFigure(2, figsize=(6.4, 3.8))
+        self._cache: tuple | None = None
+        self.ax, self.ax_mom = self.live.axes
+        (self.line,) = self.ax.plot([], [], color=PALETTE[0], lw=2, label="current")
+        (self.momentum_line,) = self.ax_mom.plot([], [], color=PALETTE[1], lw=1.5)
+        (self.val_line,) = self.ax_mom.plot([], [], color=PALETTE[2], lw=1.5)
+        self.pins: list = []
+        self.controls: dict = {}
+        self.last: dict | None = None
+
+        self.scheduler.observe(self._on_scheduler, "value")
+        for w in self.common.values():
+            w.observe(self._on_change, "value")
+        self.pin_button.on_click(lambda _: self.pin())
+        self.reset_button.on_click(lambda _: self.reset())
+        self._build_params(name, params)
+
+    # ---- controls
+    def _build_params(self, name: str, overrides: dict):
+        for key in [k for k in self.controls if k not in self.common]:
+            self.controls.pop(key).unobserve_all()
+        ctrls = {}
+        for p in SPECS[name]["params"]:
+            w = _control(p)
+            if p.name in overrides:
+                w.value = overrides[p.name]
+            w.observe(self._on_change, "value")
+            ctrls[p.name] = w
+        self.controls = {**ctrls, **self.common}
+        if name == "OneCycleLR" and "total_steps" not in overrides:
+            self._sync_total_steps()
+        self.param_box.children = list(ctrls.values())
+        self.update()
+
+    def _sync_total_steps(self):
+        w = self.controls.get("total_steps")
+        if w is not None:
+            total = self.common["num_epochs"].value * self.common["steps_per_epoch"].value
+            w.max = max(w.max, total)
+            w.value = total
+
+    def _on_scheduler(self, change):
+        self._build_params(change["new"], {})
+
+    def _on_change(self, change):
+        owner = change.get("owner")
+        if self.scheduler.value == "OneCycleLR" and owner in (self.common["num_epochs"],
+                                                               self.common["steps_per_epoch"]):
+            self._sync_total_steps()  # triggers an update itself when the value changes
+        self.update()
+
+    def settings(self) -> dict:
+        """The current values: scheduler name, its params, and the common controls."""
+        params = {k: w.value for k, w in self.controls.items() if k not in self.common}
+        return {"name": self.scheduler.value, "params": params,
+                **{k: w.value for k, w in self.common.items()}}
+
+    # ---- drawing
+    def curve(self) -> dict:
+        """The curve for the current settings (recomputed only when an input changed)."""
+        s = self.settings()
+        key = repr((s["name"], sorted(s["params"].items()), s["lr"], s["num_epochs"],
+                    s["steps_per_epoch"], s["optimizer"]))
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, explorer_curve(s["name"], s["params"], s["lr"], s["num_epochs"],
+                                               s["steps_per_epoch"], s["optimizer"]))
+        return self._cache[1]
+
+    def _x(self, n: int) -> np.ndarray:
+        spe = self.common["steps_per_epoch"].value
+        steps = np.arange(n)
+        return steps / spe if self.common["x_axis"].value == "epochs" else steps
+
+    def update(self):
+        """Recompute the curve from the controls and redraw; show errors as a message."""
+        try:
+            c = self.curve()
+        except ValueError as err:
+            self.message.value = _message_html(f"Not a valid schedule: {err}", error=True)
+            return
+        except Exception as err:  # shown to the learner, never swallowed
+            self.message.value = _message_html(
+                f"Unexpected error ({type(err).__name__}): {err}\n{traceback.format_exc(limit=-2)}", error=True)
+            return
+        self.last = c
+        x = self._x(len(c["lr"]))
+        self.line.set_data(x, c["lr"])
+        name = self.scheduler.value
+        show_mom = SPECS[name].get("momentum") and self.controls.get("cycle_momentum") is not None \
+            and self.controls["cycle_momentum"].value
+        if name == "ReduceLROnPlateau":
+            epochs = np.arange(len(c["val_loss"]))
+            scale = 1 if self.common["x_axis"].value == "epochs" else self.common["steps_per_epoch"].value
+            self.val_line.set_data(epochs * scale, c["val_loss"])
+            self.momentum_line.set_data([], [])
+            self.ax_mom.set_ylabel("val loss (given)")
+        else:
+            self.val_line.set_data([], [])
+            self.momentum_line.set_data(*((x, c["momentum"]) if show_mom else ([], [])))
+            label = "beta1" if self.common["optimizer"].value == "adam" else "momentum"
+            self.ax_mom.set_ylabel(label if show_mom else f"{label} (not cycled)")
+        log = self.common["log"].value
+        if (self.ax.get_yscale() == "log") != log:
+            from matplotlib.ticker import LogLocator, MaxNLocator
+
+            self.ax.set_yscale("log" if log else "linear")
+            self.ax.yaxis.set_major_locator(LogLocator(numticks=5) if log else MaxNLocator(4))
+        self.ax.set_ylabel("learning rate")
+        unit = self.common["x_axis"].value
+        xlabel = "epoch" if unit == "epochs" else "step (batch)"
+        self.ax_mom.set_xlabel(xlabel)
+        if not self.ax_mom.get_visible():
+            self.ax.set_xlabel(xlabel)
+        for pin, lrs in self.pins:
+            pin.set_data(self._x(len(lrs)), lrs)
+        self._show_lower(name == "ReduceLROnPlateau" or bool(show_mom))
+        self.live.redraw()
+        lr = c["lr"]
+        title = SPECS[name].get("title", name)
+        self.message.value = _message_html(
+            f"{title}, stepped per {c['per']}: torch's lr at each of {len(lr)} batches, "
+            f"from {lr[0]:.3g} to {lr[-1]:.3g} (min {lr.min():.3g}, max {lr.max():.3g})", error=False)
+
+    def _show_lower(self, show: bool):
+        """Show the lower panel (momentum or validation loss) only when it has something to show."""
+        if self.ax_mom.get_visible() == show:
+            return
+        if not hasattr(self, "_boxes"):
+            top, bottom = self.ax.get_position(), self.ax_mom.get_position()
+            full = top.frozen()
+            full.y0 = bottom.y0
+            self._boxes = (top.frozen(), full)
+        self.ax_mom.set_visible(show)
+        self.ax.set_position(self._boxes[0] if show else self._boxes[1])
+        self.ax.tick_params(labelbottom=not show)
+        self.ax.set_xlabel("" if show else self.ax_mom.get_xlabel())
+
+    def pin(self):
+        """Overlay the current curve, dashed, so the next one can be compared with it."""
+        if self.last is None:
+            return
+        s = self.settings()
+        colour = PALETTE[(len(self.pins) + 2) % len(PALETTE)]
+        label = s["name"] + " " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                            for k, v in s["params"].items())
+        (pin,) = self.ax.plot(*self.line.get_data(), ls="--", lw=1.2, color=colour, label=label[:60])
+        self.pins.append((pin, self.last["lr"]))
+        self.ax.legend(loc="best", fontsize="x-small")
+        self.live.redraw()
+
+    def reset(self):
+        """Remove the pins and put every control back to its starting value."""
+        for pin, _ in self.pins:
+            pin.remove()
+        self.pins = []
+        legend = self.ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        init = self._initial
+        with self._holding():
+            for key in self.common:
+                self.common[key].value = init[key]
+            self.scheduler.value = init["name"]
+        self._build_params(init["name"], init["params"])
+
+    def _holding(self):
+        explorer = self
+
+        class _Hold:
+            def __enter__(self):
+                for w in explorer.common.values():
+                    w.unobserve(explorer._on_change, "value")
+                explorer.scheduler.unobserve(explorer._on_scheduler, "value")
+
+            def __exit__(self, *exc):
+                for w in explorer.common.values():
+                    w.observe(explorer._on_change, "value")
+                explorer.scheduler.observe(explorer._on_scheduler, "value")
+        return _Hold()
+
+    # ---- display
+    @property
+    def widget(self):
+        """The controls, as one ipywidgets box (the figure is displayed separately)."""
+        import ipywidgets as W
+
+        c = self.common
+        left = W.VBox([self.scheduler, self.param_box])
+        right = W.VBox([c["lr"], c["num_epochs"], c["steps_per_epoch"], c["x_axis"], c["optimizer"],
+                        W.HBox([c["log"], self.pin_button, self.reset_button])])
+        return W.VBox([W.HBox([left, right]), self.message])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+        display(self.live.canvas)  # on its own, so the saved notebook keeps its PNG
+
+
+def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:
+    r"""Explore a learning-rate schedule with live sliders: one call per notebook cell.
+
+    Args:
+        name (str): a scheduler from :data:`SPECS`: every class in
+            ``torch.optim.lr_scheduler``, a warmup chain (``"SequentialLR"``),
+            and lrcourse's ``"TimeBasedLR"`` and ``"WallClockLR"``. The
+            dropdown switches between them. Default: ``"OneCycleLR"``.
+        **kwargs: starting values: ``lr``, ``num_epochs``, ``steps_per_epoch``,
+            ``x_axis`` (``"epochs"`` or ``"batches"``), ``log``, ``optimizer``,
+            and any of the scheduler's own arguments.
+
+    Example:
+        >>> ex = explore_schedule("StepLR", step_size=5, gamma=0.5)
+        >>> ex.controls["step_size"].value
+        5
+    """
+    return ScheduleExplorer(name, **kwargs)

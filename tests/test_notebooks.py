@@ -1,0 +1,104 @@
+"""Notebook hygiene: each .py source has an executed, in-sync .ipynb, the skeleton, and passing solutions.
+
+nbval (configured in pyproject.toml) executes every .ipynb in CI; cells tagged
+``nbval-check-output`` have their output compared with the stored one.
+"""
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from lrcourse.checks import PASS, exercises
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SOURCES = sorted(NOTEBOOKS.glob("*.py"))
+STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def _cells(nb):
+    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def test_there_are_notebooks():
+    assert SOURCES, "notebooks/ has no .py sources"
+
+
+def test_every_py_has_an_ipynb_and_back():
+    assert {p.stem for p in SOURCES} == {p.stem for p in STORED}
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_pair_has_identical_cells(py):
+    text = jupytext.read(py)
+    stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    assert _cells(text) == _cells(stored), f"{py.name} and its .ipynb differ: run `make notebooks`"
+    assert stored.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_stored_notebook_was_executed_top_to_bottom(py):
+    stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    counts = [c.execution_count for c in stored.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "run `make notebooks` to store fresh outputs"
+    errors = [o for c in stored.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, f"stored outputs contain an error: {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_skeleton(py):
+    nb = jupytext.read(py)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    first = nb.cells[0].source
+    assert first.startswith("# "), "a title"
+    assert "**What you'll learn**" in first and "**Time**" in first
+    for heading in ("## Exercises", "## Summary", "## Solutions"):
+        assert heading in md, f"missing {heading}"
+    assert re.search(r"^## 1\. ", md, re.M), "numbered sections"
+    setup = nb.cells[1].source
+    assert "pick_device" in setup and "load_mnist" in setup and "__version__" in setup
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_solutions_are_collapsed_and_pass_their_checks(py):
+    stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    solutions = [c for c in stored.cells if "solution" in c.metadata.get("tags", [])]
+    assert 2 <= len(solutions) <= 4, "2-4 exercises per notebook"
+    prefix = py.stem[:2] + "."
+    checked = set()
+    for cell in solutions:
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, "solutions are collapsed"
+        assert "nbval-check-output" in cell.metadata.get("tags", []), "nbval re-checks each solution"
+        ids = re.findall(r'check\("([^"]+)"', cell.source)
+        assert ids, "a solution ends with its check"
+        text = json.dumps(cell.outputs, ensure_ascii=False)
+        assert PASS in text and "Correct" in text, f"solution for {ids} does not pass its check"
+        checked.update(ids)
+    ours = {k for k in exercises() if k.startswith(prefix)}
+    assert checked == ours, f"every exercise {prefix}* has a solution that passes: {ours - checked}"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_exercise_cells_leave_a_gap_the_check_explains(py):
+    stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    exercise_cells = [c for c in stored.cells if c.cell_type == "code" and "check(" in c.source
+                      and "solution" not in c.metadata.get("tags", [])]
+    assert exercise_cells
+    for cell in exercise_cells:
+        assert "...  # your code here" in cell.source
+        assert "Not yet" in json.dumps(cell.outputs, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_deterministic_cells_are_compared(py):
+    nb = jupytext.read(py)
+    compared = [c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert compared, "mark the cells with deterministic output (tag nbval-check-output)"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_stored_notebook_is_not_mostly_base64(py):
+    size = py.with_suffix(".ipynb").stat().st_size
+    assert size < 400_000, f"{py.stem}.ipynb is {size:,} bytes: trim figures"

@@ -1,0 +1,180 @@
+"""Headless widget tests: set values programmatically, and the plotted data is torch's own curve."""
+import numpy as np
+import pytest
+import torch
+
+from lrcourse.schedules import lr_curve
+from lrcourse.widgets import (EXPLORER_NAMES, SPECS, LiveFigure, build_scheduler, default_params,
+                              explore_schedule, explorer_curve, validation_curve)
+
+
+def _plotted(ex):
+    return np.asarray(ex.line.get_ydata(), dtype=float)
+
+
+def _expected(ex):
+    s = ex.settings()
+    name, params = s["name"], s["params"]
+    spe, epochs = s["steps_per_epoch"], s["num_epochs"]
+    per = SPECS[name]["per"]
+    n = epochs * spe if per == "batch" else epochs
+    metrics = validation_curve(epochs) if per == "plateau" else None
+    lrs = lr_curve(lambda opt: build_scheduler(name, opt, params, n), n, lr=s["lr"], metrics=metrics)
+    return lrs if per == "batch" else np.repeat(lrs, spe)
+
+
+#: one slider move per scheduler: (control, new value)
+MOVES = {
+    "StepLR": ("gamma", 0.3), "MultiStepLR": ("milestones", (5, 12)), "ConstantLR": ("factor", 0.25),
+    "LinearLR": ("total_iters", 20), "ExponentialLR": ("gamma", 0.8), "PolynomialLR": ("power", 2.0),
+    "CosineAnnealingLR": ("T_max", 10), "CosineAnnealingWarmRestarts": ("T_mult", 1),
+    "CyclicLR": ("mode", "triangular2"), "OneCycleLR": ("pct_start", 0.5),
+    "LambdaLR": ("lr_lambda", "inverse time: 1/(1 + 0.1 t)"),
+    "MultiplicativeLR": ("lr_lambda", "x 0.9 every step"), "SequentialLR": ("warmup_epochs", 10),
+    "ReduceLROnPlateau": ("patience", 1), "TimeBasedLR": ("k", 0.5), "WallClockLR": ("period", 2.0),
+}
+
+
+def test_moves_cover_every_explorer_scheduler():
+    assert set(MOVES) == set(EXPLORER_NAMES)
+    import torch.optim.lr_scheduler as S
+    torch_classes = {n for n in dir(S) if n.endswith("LR") or n == "ReduceLROnPlateau"}
+    missing = torch_classes - set(EXPLORER_NAMES) - {"LRScheduler", "_LRScheduler", "ChainedScheduler"}
+    assert not missing, f"explorer lacks {missing}"
+
+
+@pytest.mark.parametrize("name", EXPLORER_NAMES)
+def test_plotted_curve_is_lr_curve_for_every_scheduler(name):
+    ex = explore_schedule(name, num_epochs=24, steps_per_epoch=5)
+    np.testing.assert_array_equal(_plotted(ex), _expected(ex))
+    before = _plotted(ex).copy()
+    key, value = MOVES[name]
+    ex.controls[key].value = value
+    after = _plotted(ex)
+    assert not np.array_equal(before, after), f"moving {key} must change the curve"
+    np.testing.assert_array_equal(after, _expected(ex))
+    assert "Not a valid" not in ex.message.value
+    # the common controls too
+    ex.controls["lr"].value = 0.01
+    ex.controls["num_epochs"].value = 12
+    np.testing.assert_array_equal(_plotted(ex), _expected(ex))
+    assert len(_plotted(ex)) == 12 * 5
+
+
+def test_x_axis_in_epochs_or_batches_and_log_scale():
+    ex = explore_schedule("StepLR", num_epochs=10, steps_per_epoch=4)
+    x = np.asarray(ex.line.get_xdata())
+    assert x[-1] == pytest.approx(39 / 4)
+    ex.controls["x_axis"].value = "batches"
+    assert np.asarray(ex.line.get_xdata())[-1] == 39
+    ex.controls["log"].value = True
+    assert ex.ax.get_yscale() == "log"
+
+
+def test_axes_rescale_when_values_change():
+    ex = explore_schedule("StepLR", lr=0.1)
+    top = ex.ax.get_ylim()[1]
+    ex.controls["lr"].value = 5.0
+    assert ex.ax.get_ylim()[1] > 5 > top
+
+
+def test_momentum_shown_where_the_scheduler_cycles_it():
+    ex = explore_schedule("OneCycleLR", num_epochs=5, steps_per_epoch=20)
+    mom = np.asarray(ex.momentum_line.get_ydata())
+    assert ex.ax_mom.get_visible() and mom.max() == pytest.approx(0.95) and mom.min() == pytest.approx(0.85)
+    ex.controls["optimizer"].value = "adam"
+    assert ex.ax_mom.get_ylabel() == "beta1"
+    ex.controls["cycle_momentum"].value = False
+    assert not ex.ax_mom.get_visible()
+    ex.scheduler.value = "StepLR"
+    assert not ex.ax_mom.get_visible() and len(ex.momentum_line.get_ydata()) == 0
+
+
+def test_plateau_shows_its_validation_curve():
+    ex = explore_schedule("ReduceLROnPlateau", num_epochs=40)
+    np.testing.assert_array_equal(ex.val_line.get_ydata(), validation_curve(40))
+    assert _plotted(ex).min() < _plotted(ex).max(), "the rate is reduced at least once"
+
+
+def test_onecycle_total_steps_follows_epochs_and_too_small_is_explained():
+    ex = explore_schedule("OneCycleLR", num_epochs=10, steps_per_epoch=10)
+    assert ex.controls["total_steps"].value == 100
+    ex.controls["num_epochs"].value = 20
+    assert ex.controls["total_steps"].value == 200
+    good = _plotted(ex).copy()
+    ex.controls["total_steps"].value = 50
+    assert "Not a valid schedule" in ex.message.value and "Tried to step" in ex.message.value
+    np.testing.assert_array_equal(_plotted(ex), good)  # the last good curve stays
+    ex.controls["total_steps"].value = 200
+    assert "Not a valid" not in ex.message.value
+
+
+def test_cyclic_base_above_max_is_a_readable_message_and_recovers():
+    ex = explore_schedule("CyclicLR")
+    ex.controls["base_lr"].value = 0.5
+    assert "base_lr (0.5) must be below max_lr" in ex.message.value
+    ex.controls["base_lr"].value = 0.001
+    assert "Not a valid" not in ex.message.value
+
+
+def test_unexpected_errors_are_shown_not_swallowed(monkeypatch):
+    ex = explore_schedule("StepLR")
+    import lrcourse.widgets as Wmod
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+    monkeypatch.setattr(Wmod, "explorer_curve", boom)
+    ex.controls["gamma"].value = 0.2
+    assert "RuntimeError" in ex.message.value and "kaboom" in ex.message.value
+
+
+def test_pin_and_reset():
+    ex = explore_schedule("StepLR", gamma=0.5)
+    ex.pin()
+    ex.controls["gamma"].value = 0.9
+    assert len(ex.pins) == 1 and len(ex.ax.lines) == 2
+    np.testing.assert_array_equal(ex.pins[0][0].get_ydata(), explorer_curve("StepLR", {"gamma": 0.5})["lr"])
+    ex.controls["x_axis"].value = "batches"  # pins follow the x axis
+    assert ex.pins[0][0].get_xdata()[-1] == ex.line.get_xdata()[-1]
+    ex.scheduler.value = "ExponentialLR"
+    ex.reset()
+    assert ex.pins == [] and len(ex.ax.lines) == 1
+    assert ex.scheduler.value == "StepLR" and ex.controls["gamma"].value == 0.5
+    assert ex.controls["x_axis"].value == "epochs"
+    np.testing.assert_array_equal(_plotted(ex), _expected(ex))
+
+
+def test_explorer_bad_arguments():
+    with pytest.raises(ValueError, match="no scheduler 'Nope'"):
+        explore_schedule("Nope")
+    with pytest.raises(ValueError, match="x_axis"):
+        explore_schedule("StepLR", x_axis="minutes")
+    with pytest.raises(ValueError, match="num_epochs must be"):
+        explorer_curve("StepLR", num_epochs=0)
+
+
+def test_the_figure_is_built_once_and_updated_in_place():
+    ex = explore_schedule("StepLR")
+    fig, line = ex.live.fig, ex.line
+    for g in (0.2, 0.4, 0.6):
+        ex.controls["gamma"].value = g
+    assert ex.live.fig is fig and ex.line is line and len(fig.axes) == 2
+
+
+def test_live_figure_uses_ipympl_without_switching_pyplot():
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    live = LiveFigure()
+    assert type(live.canvas).__module__ == "ipympl.backend_nbagg"
+    assert matplotlib.get_backend() == before
+
+
+def test_default_params_and_builders():
+    assert default_params("CosineAnnealingLR") == {"T_max": 30, "eta_min": 1e-4}
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        build_scheduler("SequentialLR", opt, {"warmup_epochs": 30, "start_factor": 0.1, "eta_min": 0}, 30)
+    wall = explorer_curve("WallClockLR", {"period": 2.0, "factor": 0.5, "minutes_per_epoch": 1.0},
+                          lr=0.8, num_epochs=6, steps_per_epoch=1)["lr"]
+    assert wall.tolist() == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2]
