@@ -633,3 +633,350 @@ def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:
         5
     """
     return ScheduleExplorer(name, **kwargs)
+
+
+# --------------------------------------------------------------------------- train live
+#: the problems the train-live panel offers
+PROBLEMS = ("y=2x", "MNIST CNN")
+
+
+@dataclass
+class Run:
+    """One finished run of the train-live panel: its settings and what fit recorded."""
+
+    label: str
+    settings: dict
+    history: Any = None
+    error: str = ""
+
+
+class TrainPanel:
+    r"""Pick a schedule, click Train, and watch loss, accuracy and rate update live.
+
+    Runs go into a leaderboard, where they can be compared and re-plotted.
+    Training runs in a background thread in JupyterLab, so the Stop button
+    works; a diverging run is shown as divergence, not as an exception.
+
+    Build it with :func:`train_live`.
+
+    Example:
+        >>> panel = TrainPanel("y=2x", "StepLR", num_epochs=3, progress=False)
+        >>> run = panel.train(blocking=True)
+        >>> len(panel.runs), run.history.num_steps > 0
+        (1, True)
+    """
+
+    def __init__(self, problem: str = "y=2x", schedule: str = "StepLR", lr: float | None = None,
+                 num_epochs: int | None = None, optimizer: str = "sgd", seed: int = 0,
+                 device=None, progress: bool = True, **params):
+        import ipywidgets as W
+
+        if problem not in PROBLEMS:
+            raise ValueError(f"problem must be one of {PROBLEMS}, got {problem!r}.")
+        if schedule not in SPECS:
+            raise ValueError(f"The panel has no scheduler {schedule!r}. Choose one of: {', '.join(SPECS)}.")
+        style = {"description_width": "initial"}
+        mnist = problem == "MNIST CNN"
+        self.device = device
+        self.seed = seed
+        self.show_progress = progress
+        self.problem = W.ToggleButtons(options=PROBLEMS, value=problem, description="problem", style=style)
+        self.scheduler = W.Dropdown(options=EXPLORER_NAMES, value=schedule, description="scheduler", style=style)
+        self.common = {
+            "lr": W.FloatLogSlider(value=lr or (0.05 if mnist else 0.1), base=10, min=-4, max=1, step=0.1,
+                                   description="initial lr", readout_format=".2e", style=style),
+            "num_epochs": W.IntSlider(value=num_epochs or (3 if mnist else 20), min=1, max=30 if mnist else 200,
+                                      description="num_epochs", style=style),
+            "optimizer": W.ToggleButtons(options=[("SGD (momentum 0.9)", "sgd"), ("Adam", "adam")],
+                                         value=optimizer, description="optimizer", style=style),
+        }
+        self.param_box = W.VBox()
+        self.train_button = W.Button(description="Train", icon="play", button_style="success")
+        self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger", disabled=True)
+        self.clear_button = W.Button(description="clear runs", icon="trash")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=style)
+        self.status = W.HTML()
+        self.board = W.HTML()
+        self.show_runs = W.SelectMultiple(options=[], description="re-plot runs", style=style, rows=4)
+        self.live = LiveFigure(3, figsize=(6.4, 5.2))
+        self.ax_loss, self.ax_metric, self.ax_lr = self.live.axes
+        self.ax_loss.set_ylabel("train loss")
+        self.ax_lr.set_ylabel("learning rate")
+        self.ax_lr.set_xlabel("step (batch)")
+        self._hint = self.ax_loss.text(0.5, 0.5, "pick a schedule and click Train", ha="center",
+                                       va="center", transform=self.ax_loss.transAxes, color="#555555")
+        self.runs: list[Run] = []
+        self.controls: dict = {}
+        self._thread: threading.Thread | None = None
+        self._history = None
+        self._stop = False
+        self._lines: dict = {}
+
+        self.scheduler.observe(lambda ch: self._build_params(ch["new"], {}), "value")
+        self.problem.observe(self._on_problem, "value")
+        self.train_button.on_click(lambda _: self.train())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.show_runs.observe(lambda _: self._replot(), "value")
+        self._build_params(schedule, params)
+        self._label_axes()
+        self._render_board()
+
+    # ---- controls
+    def _build_params(self, name, overrides):
+        ctrls = {}
+        for p in SPECS[name]["params"]:
+            if p.name == "total_steps":  # the panel sets OneCycleLR's total from the run
+                continue
+            w = _control(p)
+            if p.name in overrides:
+                w.value = overrides[p.name]
+            ctrls[p.name] = w
+        self.controls = {**ctrls, **self.common}
+        self.param_box.children = list(ctrls.values())
+
+    def _on_problem(self, change):
+        mnist = change["new"] == "MNIST CNN"
+        self.common["num_epochs"].max = 30 if mnist else 200
+        self.common["num_epochs"].value = 3 if mnist else 20
+        self.common["lr"].value = 0.05 if mnist else 0.1
+        self._label_axes()
+
+    def _label_axes(self):
+        mnist = self.problem.value == "MNIST CNN"
+        self.ax_metric.set_ylabel("val accuracy" if mnist else "val loss")
+
+    def settings(self) -> dict:
+        """The current choices: problem, scheduler, its params, lr, epochs and optimizer."""
+        params = {k: w.value for k, w in self.controls.items() if k not in self.common}
+        return {"problem": self.problem.value, "name": self.scheduler.value, "params": params,
+                **{k: w.value for k, w in self.common.items()}}
+
+    # ---- training
+    def _setup(self, s: dict):
+        from .data import load_mnist, noisy_linear_data
+        from .device import pick_device, seed_everything
+        from .models import MnistCNN, linear_model
+
+        device = self.device or pick_device()
+        generator = seed_everything(self.seed)
+        if s["problem"] == "MNIST CNN":
+            data = load_mnist(device, verbose=False)
+            model, batch_size, val = MnistCNN(width=16), 64, None
+            train = data
+        else:
+            train = noisy_linear_data(256, device=device)
+            val = noisy_linear_data(64, seed=1, device=device)
+            model, batch_size = linear_model(), 32
+        if s["optimizer"] == "adam":
+            opt = torch.optim.Adam(model.parameters(), lr=s["lr"])
+        else:
+            opt = torch.optim.SGD(model.parameters(), lr=s["lr"], momentum=0.9)
+        split = train.train if hasattr(train, "train") else train
+        steps_per_epoch = split.num_batches(batch_size)
+        per = SPECS[s["name"]]["per"]
+        params = dict(s["params"])
+        n = s["num_epochs"] * steps_per_epoch if per == "batch" else s["num_epochs"]
+        if s["name"] == "OneCycleLR":
+            params["total_steps"] = n
+        sched = build_scheduler(s["name"], opt, params, n)
+        return model, train, val, opt, sched, batch_size, generator, steps_per_epoch
+
+    def train(self, blocking: bool | None = None) -> Run | None:
+        r"""Train once with the current settings and add the run to the leaderboard.
+
+        Args:
+            blocking (bool, optional): wait for the run to end. Default: wait
+                only outside a Jupyter kernel (in JupyterLab it runs in a
+                background thread so that Stop can be clicked).
+
+        Returns:
+            Run: the finished run when blocking, else ``None``.
+        """
+        from .train import fit
+
+        if self._thread is not None and self._thread.is_alive():
+            self.status.value = _message_html("A run is already going: stop it first.", error=True)
+            return None
+        s = self.settings()
+        label = f"#{len(self.runs) + 1} {s['problem']} {s['name']} lr={s['lr']:.2g} {s['optimizer']}"
+        run = Run(label, s)
+        try:
+            model, train, val, opt, sched, bs, gen, spe = self._setup(s)
+        except ValueError as err:
+            self.status.value = _message_html(f"Not a valid schedule: {err}", error=True)
+            return None
+        total = s["num_epochs"] * spe
+        self.progress.max, self.progress.value = total, 0
+        self._stop = False
+        self._start_lines(label)
+        every = max(1, total // 60)
+
+        def callback(history):
+            self._history = history
+            history.stop_requested = self._stop
+            self.progress.value = history.num_steps
+            self._update_lines(history)
+
+        def work():
+            try:
+                run.history = fit(model, train, opt, sched, s["num_epochs"], batch_size=bs, val_data=val,
+                                  generator=gen, progress=False, callback=callback, callback_every=every,
+                                  label=label, verbose=False)
+                self._update_lines(run.history)
+            except Exception as err:  # shown to the learner, never swallowed
+                run.error = f"{type(err).__name__}: {err}"
+            finally:
+                self._finish(run)
+
+        self.train_button.disabled, self.stop_button.disabled = True, False
+        self.status.value = _message_html(f"Training {label} ...", error=False)
+        if blocking is None:
+            blocking = not _in_kernel()
+        if blocking:
+            work()
+            return run
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+        return None
+
+    def stop(self):
+        """Ask the running training to stop after the current batch."""
+        self._stop = True
+
+    def _finish(self, run: Run):
+        self.runs.append(run)
+        self.train_button.disabled, self.stop_button.disabled = False, True
+        h = run.history
+        if run.error:
+            msg, err = f"{run.label} failed: {run.error}", True
+        elif h.diverged:
+            msg, err = f"{run.label} diverged: {h.message}", True
+        elif h.stopped:
+            msg, err = f"{run.label} stopped after {h.num_steps} steps.", False
+        else:
+            msg, err = f"{run.label} finished: {h.num_steps} steps in {sum(h.epochs['time']):.1f} s.", False
+        self.status.value = _message_html(msg, error=err)
+        self.show_runs.options = [r.label for r in self.runs]
+        self._render_board()
+
+    def clear(self):
+        """Forget every run and clear the figure."""
+        self.runs = []
+        self.show_runs.options = []
+        for key in list(self._lines):
+            for line in self._lines.pop(key):
+                line.remove()
+        self._render_board()
+        self.live.redraw()
+
+    # ---- drawing
+    def _start_lines(self, label):
+        self._hint.set_visible(False)
+        for line in self._lines.pop("current", []):
+            line.remove()
+        colour = PALETTE[len(self.runs) % len(PALETTE)]
+        self._lines["current"] = [ax.plot([], [], color=colour, lw=1.6, label=label)[0]
+                                  for ax in self.live.axes]
+
+    @staticmethod
+    def _series(history, problem):
+        steps = np.arange(1, history.num_steps + 1)
+        nb = max(1, history.steps["epoch"].count(1)) if history.num_steps else 1
+        ep = np.asarray(history.epochs["epoch"], dtype=float) * nb
+        metric = history.epochs["val_acc"] if problem == "MNIST CNN" else history.epochs["val_loss"]
+        metric = [np.nan if v is None else v for v in metric]
+        return (steps, history.loss), (ep, metric), (steps, history.lr)
+
+    def _update_lines(self, history):
+        lines = self._lines.get("current")
+        if not lines:
+            return
+        for line, (x, y) in zip(lines, self._series(history, self.problem.value)):
+            y = np.asarray(y, dtype=float)
+            line.set_data(x, np.where(np.isfinite(y), y, np.nan))
+        loss = history.loss[np.isfinite(history.loss)]
+        spread = len(loss) and loss.min() > 0 and loss.max() / loss.min() > 1e3
+        self.ax_loss.set_yscale("log" if spread else "linear")  # a diverging loss spans decades
+        self.live.redraw()
+
+    def _replot(self):
+        """Overlay the runs chosen in 're-plot runs', one colour each."""
+        for key in [k for k in self._lines if k != "current"]:
+            for line in self._lines.pop(key):
+                line.remove()
+        for i, run in enumerate(self.runs):
+            if run.label not in self.show_runs.value or run.history is None:
+                continue
+            colour = PALETTE[i % len(PALETTE)]
+            series = self._series(run.history, run.settings["problem"])
+            self._lines[run.label] = [ax.plot(x, y, color=colour, lw=1, ls="--", label=run.label)[0]
+                                      for ax, (x, y) in zip(self.live.axes, series)]
+        self.ax_loss.legend(loc="best", fontsize="xx-small") if len(self._lines) > 1 else None
+        self.live.redraw()
+
+    def _render_board(self):
+        import html
+
+        head = "<tr><th>run</th><th>state</th><th>steps</th><th>final train loss</th>" \
+               "<th>final val loss</th><th>val acc</th><th>time (s)</th></tr>"
+        rows = []
+        for r in self.runs:
+            h = r.history
+            if h is None:
+                rows.append(f"<tr><td>{html.escape(r.label)}</td><td>error</td><td colspan=5>"
+                            f"{html.escape(r.error)}</td></tr>")
+                continue
+            state = "diverged" if h.diverged else "stopped" if h.stopped else "ok"
+            fmt = lambda v, f: "" if v is None else format(v, f)  # noqa: E731
+            rows.append(
+                f"<tr><td>{html.escape(r.label)}</td><td>{state}</td><td>{h.num_steps}</td>"
+                f"<td>{fmt(h.final('train_loss'), '.4g')}</td><td>{fmt(h.final('val_loss'), '.4g')}</td>"
+                f"<td>{fmt(h.final('val_acc'), '.3f')}</td><td>{sum(h.epochs['time']):.2f}</td></tr>")
+        self.board.value = ("<table style='font-size:12px'>" + head + "".join(rows) + "</table>"
+                            if rows else "<i>No runs yet: pick a schedule and click Train.</i>")
+
+    # ---- display
+    @property
+    def widget(self):
+        import ipywidgets as W
+
+        c = self.common
+        left = W.VBox([self.problem, self.scheduler, self.param_box])
+        right = W.VBox([c["lr"], c["num_epochs"], c["optimizer"],
+                        W.HBox([self.train_button, self.stop_button, self.clear_button]), self.progress])
+        return W.VBox([W.HBox([left, right]), self.status, self.board, self.show_runs])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+        display(self.live.canvas)
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        return ip is not None and getattr(ip, "kernel", None) is not None
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def train_live(problem: str = "y=2x", schedule: str = "StepLR", **kwargs) -> TrainPanel:
+    r"""A train-live panel: pick a schedule, click Train, watch it learn, compare runs.
+
+    Args:
+        problem (str): ``"y=2x"`` (a run takes milliseconds) or ``"MNIST CNN"``.
+            Default: ``"y=2x"``.
+        schedule (str): the starting scheduler, from :data:`SPECS`. Default: ``"StepLR"``.
+        **kwargs: starting values: ``lr``, ``num_epochs``, ``optimizer``, ``seed``,
+            and any of the scheduler's arguments.
+
+    Example:
+        >>> panel = train_live("y=2x", "ExponentialLR", gamma=0.8, progress=False)
+        >>> panel.controls["gamma"].value
+        0.8
+    """
+    return TrainPanel(problem, schedule, **kwargs)

@@ -179,6 +179,23 @@ plt.show()
 # rate that `OneCycleLR` set at each batch: it rises, then falls.
 
 # %% [markdown]
+# ## 5. Train live
+#
+# `train_live` puts the same controls next to a **Train** button. Each click trains the model
+# with the schedule you picked and updates the loss, the validation metric and the learning rate
+# while it trains. **Stop** ends a run cleanly, and every run goes into the table below the
+# buttons, where **re-plot runs** overlays the ones you select. On y = 2x a run takes a fraction
+# of a second; switch the problem to the MNIST CNN for a real network.
+#
+# Try this: click Train, then set the initial lr to 10 and click Train again. The second run is
+# marked as diverged in the table instead of raising an error.
+
+# %%
+from lrcourse.widgets import train_live
+
+train_live("y=2x", "StepLR")
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise ends with a `check(...)` call that says ✅ when your answer is right, or gives

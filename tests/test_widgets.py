@@ -178,3 +178,83 @@ def test_default_params_and_builders():
     wall = explorer_curve("WallClockLR", {"period": 2.0, "factor": 0.5, "minutes_per_epoch": 1.0},
                           lr=0.8, num_epochs=6, steps_per_epoch=1)["lr"]
     assert wall.tolist() == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2]
+
+
+# ---------------------------------------------------------------- train-live panel
+from lrcourse.widgets import TrainPanel, train_live  # noqa: E402
+
+
+def test_train_panel_runs_and_keeps_a_leaderboard():
+    panel = train_live("y=2x", "StepLR", num_epochs=6, step_size=2, gamma=0.5)
+    run = panel.train(blocking=True)
+    h = run.history
+    assert not h.diverged and h.num_steps == 6 * 8
+    # the figure shows what fit recorded
+    np.testing.assert_array_equal(panel.ax_lr.lines[0].get_ydata(), h.lr)
+    np.testing.assert_array_equal(panel.ax_loss.lines[0].get_ydata(), h.loss)
+    assert h.lr[0] == 0.1 and h.lr[-1] == pytest.approx(0.1 * 0.5 ** 2)
+    assert panel.progress.value == h.num_steps == panel.progress.max
+    panel.controls["lr"].value = 0.01
+    panel.train(blocking=True)
+    assert len(panel.runs) == 2 and panel.board.value.count("<tr>") == 3
+    panel.show_runs.value = tuple(r.label for r in panel.runs)  # re-plot both
+    assert sum(1 for ln in panel.ax_lr.lines if ln.get_linestyle() == "--") == 2
+    panel.clear()
+    assert panel.runs == [] and "No runs yet" in panel.board.value
+
+
+def test_train_panel_shows_divergence_not_an_exception():
+    panel = train_live("y=2x", "ExponentialLR", lr=10.0, num_epochs=10)
+    run = panel.train(blocking=True)
+    assert run.history.diverged
+    assert "diverged" in panel.status.value and "too large" in panel.status.value
+    assert "diverged" in panel.board.value
+    assert panel.ax_loss.get_yscale() == "log"
+
+
+def test_train_panel_stop_ends_the_run_cleanly():
+    panel = train_live("y=2x", "StepLR", num_epochs=50)
+    original = panel._update_lines
+
+    def stop_soon(history):
+        original(history)
+        if history.num_steps >= 16:
+            panel.stop()
+    panel._update_lines = stop_soon
+    run = panel.train(blocking=True)
+    assert run.history.stopped and run.history.num_steps < 50 * 8
+    assert "stopped" in panel.status.value and not panel.train_button.disabled
+
+
+def test_train_panel_onecycle_on_mnist_uses_batches_for_total_steps():
+    panel = train_live("MNIST CNN", "OneCycleLR", num_epochs=1, max_lr=0.2)
+    run = panel.train(blocking=True)
+    h = run.history
+    assert h.num_steps == 55 and max(h.lr) == pytest.approx(0.2, rel=0.01) and h.lr[-1] < 1e-4
+    assert h.final("val_acc") > 0.5
+
+
+def test_train_panel_invalid_and_failing_runs_are_shown(monkeypatch):
+    panel = train_live("y=2x", "CyclicLR", base_lr=0.5, max_lr=0.1)
+    assert panel.train(blocking=True) is None
+    assert "base_lr (0.5) must be below max_lr" in panel.status.value
+    import lrcourse.train as T
+
+    monkeypatch.setattr(T, "fit", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("GPU on fire")))
+    panel.controls["base_lr"].value = 0.001
+    run = panel.train(blocking=True)
+    assert run.error and "GPU on fire" in panel.status.value and "GPU on fire" in panel.board.value
+
+
+def test_train_panel_threaded_run_finishes():
+    panel = train_live("y=2x", "StepLR", num_epochs=3)
+    assert panel.train(blocking=False) is None
+    panel._thread.join(30)
+    assert len(panel.runs) == 1 and panel.runs[0].history.num_steps == 24
+
+
+def test_train_panel_bad_arguments():
+    with pytest.raises(ValueError, match="problem must be"):
+        TrainPanel("cifar")
+    with pytest.raises(ValueError, match="no scheduler"):
+        TrainPanel("y=2x", "Nope")
