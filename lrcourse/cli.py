@@ -241,7 +241,10 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600) -> list[di
         seconds = time.perf_counter() - start
         _tidy(nb)
         if write:
+            # both halves of the pair from the same object, the .py last: JupyterLab's jupytext
+            # refuses to open a pair whose .ipynb is newer than its .py and differs from it
             jupytext.write(nb, py.with_suffix(".ipynb"))
+            jupytext.write(nb, py, fmt="py:percent")
         results.append({"notebook": py.stem, "seconds": round(seconds, 1)})
         print(f"{py.stem}: executed in {seconds:.1f} s" + (f", stored in {py.stem}.ipynb" if write else ""))
     return results

@@ -642,7 +642,12 @@ PROBLEMS = ("y=2x", "MNIST CNN")
 
 @dataclass
 class Run:
-    """One finished run of the train-live panel: its settings and what fit recorded."""
+    """One finished run of the train-live panel: its settings and what fit recorded.
+
+    Example:
+        >>> Run("#1 y=2x StepLR", {"lr": 0.1}).error
+        ''
+    """
 
     label: str
     settings: dict

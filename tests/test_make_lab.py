@@ -1,0 +1,63 @@
+"""`make lab` serves notebooks/ on localhost, behind a token."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make (apt-get install make)")
+def test_make_lab_serves_notebooks_behind_a_token(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "BROWSER": "true"}
+    proc = subprocess.Popen(["make", "lab", f"PORT={port}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        url, log = None, []
+        deadline = time.time() + 120
+        while time.time() < deadline and url is None:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            log.append(line)
+            m = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+))", line)
+            url = m and m.group(1)
+        assert url, "make lab did not print its URL:\n" + "".join(log[-30:])
+        token = url.rsplit("=", 1)[1]
+        base = f"http://127.0.0.1:{port}/api/contents"
+        code = None
+        while time.time() < deadline and code is None:
+            try:
+                urllib.request.urlopen(base, timeout=10)
+                code = 200
+            except urllib.error.HTTPError as err:
+                code = err.code
+            except urllib.error.URLError:  # still starting
+                time.sleep(0.5)
+        assert code == 403, "without the token the server must refuse"
+        with urllib.request.urlopen(f"{base}?token={token}", timeout=10) as r:
+            names = {c["name"] for c in __import__("json").load(r)["content"]}
+        assert "00_start_here.ipynb" in names, "the server's root is notebooks/"
+        with pytest.raises(OSError):  # bound to localhost only
+            ip = socket.gethostbyname(socket.gethostname())
+            if ip.startswith("127."):
+                raise OSError("no external interface to test")
+            socket.create_connection((ip, port), timeout=2)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
