@@ -312,6 +312,9 @@ def format_report(r: dict) -> str:
         f"   {m['peak_rss_mb']:.0f} MB resident at peak, {m['rss_before_mb']:.0f} MB just before the epoch "
         f"(torch, data and model loaded)",
     ]
+    if "notebooks" in r:
+        lines += ["", "Notebook run times (fresh kernel, executed from the .py source; target <= 90 s each)"]
+        lines += [f"   {n['notebook']:<24} {n['seconds']:6.1f} s" for n in r["notebooks"]]
     if "throughput_cuda" in r:
         g, gm = r["throughput_cuda"], r["memory_cuda"]
         lines += ["", f"5. On the GPU ({r['machine']['cuda']})",

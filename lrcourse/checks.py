@@ -74,7 +74,7 @@ def exercises() -> dict[str, str]:
     r"""Every registered exercise id and its task.
 
     Example:
-        >>> "00.halve_every_5" in exercises()
+        >>> "02.halve_every_5" in exercises()
         True
     """
     return {k: task for k, (task, _) in _EXERCISES.items()}
@@ -87,14 +87,14 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
     notebook still runs top to bottom.
 
     Args:
-        exercise_id (str): for example ``"00.halve_every_5"``.
+        exercise_id (str): for example ``"02.halve_every_5"``.
         answer: whatever the exercise asks for.
 
     Example:
         >>> from torch.optim.lr_scheduler import StepLR
-        >>> check("00.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)).passed
+        >>> check("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)).passed
         True
-        >>> check("00.halve_every_5", ...).passed
+        >>> check("02.halve_every_5", ...).passed
         False
     """
     if exercise_id not in _EXERCISES:
@@ -125,7 +125,79 @@ def _curve_of(answer, num_steps: int, lr: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- 00_start_here
-@exercise("00.halve_every_5", "a function opt -> scheduler whose rate halves every 5 epochs "
+@exercise("00.cosine_at_20", "the learning rate at epoch 20 of CosineAnnealingLR(T_max=40) starting "
+                             "from lr=0.1, found with lr_curve (a number).")
+def _cosine_at_20(answer):
+    value = float(answer)
+    expected = lr_curve("CosineAnnealingLR", 41, lr=0.1, T_max=40)
+    if math.isclose(value, expected[20], rel_tol=1e-6):
+        return True, (f"Halfway through T_max the cosine is at its middle: {value:.6g}. "
+                      "lr_curve(...)[20] is the rate the 21st optimizer.step() uses.")
+    for k in (19, 21):
+        if math.isclose(value, expected[k], rel_tol=1e-6):
+            return False, f"That is the rate at epoch {k}. Index the curve at 20 (it starts at epoch 0)."
+    return False, (f"{value:g} is not it. Call lr_curve with a function that builds CosineAnnealingLR(opt, "
+                   "T_max=40), num_steps of at least 21, and read element 20.")
+
+
+@exercise("00.read_lr", "the learning rate after 12 epochs of ExponentialLR(gamma=0.9) starting "
+                        "from lr=0.1, read from optimizer.param_groups[0]['lr'].")
+def _read_lr(answer):
+    expected = 0.1 * 0.9 ** 12
+    value = float(answer)
+    if math.isclose(value, expected, rel_tol=1e-6):
+        return True, f"After 12 steps the rate is 0.1 x 0.9^12 = {value:.6f}."
+    for k in (11, 13):
+        if math.isclose(value, 0.1 * 0.9 ** k, rel_tol=1e-6):
+            return False, (f"That is the rate after {k} steps. Call scheduler.step() exactly 12 times "
+                           "(once per epoch, after optimizer.step()) before you read it.")
+    if math.isclose(value, 0.1, rel_tol=1e-6):
+        return False, "That is the starting rate: did you call scheduler.step() in your loop?"
+    return False, f"{value:g} is not it. Step the scheduler 12 times and read param_groups[0]['lr']."
+
+
+# --------------------------------------------------------------------------- 01_fixed_lr
+@exercise("01.largest_stable_lr", "the largest learning rate for which plain gradient descent on y = 2x "
+                                  "converges when the data are x = 1, 2, ..., 6 (a number).")
+def _largest_stable_lr(answer):
+    x = np.arange(1, 7)
+    limit = 2 / (2 * np.mean(x ** 2))
+    value = float(answer)
+    if math.isclose(value, limit, rel_tol=0.01):
+        return True, f"2 / L with L = 2·mean(x²) = {2 * np.mean(x ** 2):.4g}, so lr < {limit:.4f}."
+    if math.isclose(value, 2 / np.mean(x ** 2), rel_tol=0.01):
+        return False, "You used 2 / mean(x²). The curvature of the mean squared error is 2·mean(x²)."
+    if math.isclose(value, 2 / 15, rel_tol=0.01):
+        return False, "That is the limit for x = 1..4. Compute the curvature for x = 1..6."
+    side = "above" if value > limit else "below"
+    return False, (f"{value:g} is {side} the limit. The loss is a parabola with curvature "
+                   "L = 2·mean(x²); gradient descent converges when lr < 2 / L.")
+
+
+@exercise("01.last_layer_lr", "a (model, optimizer) pair: SGD with lr=0.01 for every layer except the "
+                              "last one (model[-1]), which gets lr=0.001, using parameter groups.")
+def _last_layer_lr(answer):
+    model, opt = answer
+    groups = opt.param_groups
+    last = {id(p) for p in model[-1].parameters()}
+    rest = {id(p) for p in model.parameters()} - last
+    by_group = [({id(p) for p in g["params"]}, g["lr"]) for g in groups]
+    if len(groups) < 2:
+        return False, ("Your optimizer has one parameter group. Pass a list of dicts, e.g. "
+                       "[{'params': ...}, {'params': model[-1].parameters(), 'lr': 0.001}].")
+    for params, lr in by_group:
+        if params & last and not math.isclose(lr, 0.001):
+            return False, f"The last layer's group has lr={lr:g}; it should be 0.001."
+        if params & rest and not math.isclose(lr, 0.01):
+            return False, f"The other layers' group has lr={lr:g}; it should be 0.01."
+    covered = set().union(*(p for p, _ in by_group))
+    if covered != last | rest:
+        return False, "Some of the model's parameters are in no group: every layer must be trained."
+    return True, "Two groups: 0.01 for the body, 0.001 for the last layer (see optimizer.param_groups)."
+
+
+# --------------------------------------------------------------------------- 02_step_decay
+@exercise("02.halve_every_5", "a function opt -> scheduler whose rate halves every 5 epochs "
                               "(0.1 for epochs 0-4, 0.05 for 5-9, ...).")
 def _halve_every_5(answer):
     lrs = _curve_of(answer, 20, lr=0.1)
@@ -144,17 +216,47 @@ def _halve_every_5(answer):
     return False, "; ".join(hints).capitalize() + "." if hints else "Close, but the values differ."
 
 
-@exercise("00.read_lr", "the learning rate after 12 epochs of ExponentialLR(gamma=0.9) starting "
-                        "from lr=0.1, read from optimizer.param_groups[0]['lr'].")
-def _read_lr(answer):
-    expected = 0.1 * 0.9 ** 12
-    value = float(answer)
-    if math.isclose(value, expected, rel_tol=1e-6):
-        return True, f"After 12 steps the rate is 0.1 x 0.9^12 = {value:.6f}."
-    for k in (11, 13):
-        if math.isclose(value, 0.1 * 0.9 ** k, rel_tol=1e-6):
-            return False, (f"That is the rate after {k} steps. Call scheduler.step() exactly 12 times "
-                           "(once per epoch, after optimizer.step()) before you read it.")
-    if math.isclose(value, 0.1, rel_tol=1e-6):
-        return False, "That is the starting rate: did you call scheduler.step() in your loop?"
-    return False, f"{value:g} is not it. Step the scheduler 12 times and read param_groups[0]['lr']."
+@exercise("02.milestones", "a function opt -> scheduler that keeps lr=0.1 until epoch 30, then 0.01 "
+                           "until epoch 80, then 0.001.")
+def _milestones(answer):
+    lrs = _curve_of(answer, 100, lr=0.1)
+    expected = np.where(np.arange(100) < 30, 0.1, np.where(np.arange(100) < 80, 0.01, 0.001))
+    if np.allclose(lrs, expected, rtol=1e-9):
+        return True, "0.1, then 0.01 from epoch 30, then 0.001 from epoch 80: MultiStepLR([30, 80], 0.1)."
+    drops = (np.flatnonzero(~np.isclose(np.diff(lrs), 0, atol=1e-15)) + 1).tolist()
+    if drops and drops != [30, 80]:
+        return False, f"Your rate changes at epochs {drops[:5]}; it should change at 30 and 80 (milestones)."
+    return False, "The drops are at the right epochs but the values differ: each one divides by 10 (gamma)."
+
+
+# --------------------------------------------------------------------------- 03_exponential_decay
+@exercise("03.gamma_for_target", "the gamma for ExponentialLR that takes the rate from 0.1 to 0.001 "
+                                 "in 20 epochs (a number).")
+def _gamma_for_target(answer):
+    gamma = float(answer)
+    reached = 0.1 * gamma ** 20
+    if math.isclose(reached, 0.001, rel_tol=0.01):
+        return True, f"gamma = (0.001 / 0.1)^(1/20) = {gamma:.4f}: after 20 epochs the rate is {reached:.3g}."
+    if math.isclose(0.1 * gamma ** 19, 0.001, rel_tol=0.01) or math.isclose(0.1 * gamma ** 21, 0.001, rel_tol=0.01):
+        return False, "Off by one epoch: after k epochs the rate is 0.1·gamma^k, with k = 20."
+    return False, (f"With gamma={gamma:g} the rate after 20 epochs is {reached:.3g}, not 0.001. "
+                   "Solve 0.1·gamma^20 = 0.001 for gamma.")
+
+
+@exercise("03.time_based_lambda", "a function opt -> LambdaLR that gives time-based decay "
+                                  "lr0 / (1 + 0.05·t), the same curve as lrcourse's TimeBasedLR(k=0.05).")
+def _time_based_lambda(answer):
+    import torch
+    from torch.optim.lr_scheduler import LambdaLR
+
+    from .schedules import TimeBasedLR
+
+    lrs = _curve_of(answer, 50, lr=0.1)
+    expected = lr_curve(lambda opt: TimeBasedLR(opt, k=0.05), 50, lr=0.1)
+    probe = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
+    if not isinstance(probe, LambdaLR):
+        return False, f"Use LambdaLR (you returned {type(probe).__name__}), with lr_lambda=lambda t: ..."
+    if np.allclose(lrs, expected, rtol=1e-12):
+        return True, "LambdaLR with lambda t: 1 / (1 + 0.05 * t) matches TimeBasedLR(k=0.05) at every epoch."
+    return False, (f"At epoch 10 your rate is {lrs[10]:.4g}; time-based decay gives {expected[10]:.4g}. "
+                   "LambdaLR multiplies the initial lr by lr_lambda(t).")

@@ -203,7 +203,7 @@ def _tidy(nb) -> None:
             attrs["_data_url"] = _small_png(attrs["_data_url"])
 
 
-def run_notebooks(names=None, write: bool = True, timeout: int = 600) -> list[dict]:
+def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: bool = True) -> list[dict]:
     r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
 
     Each notebook runs in a fresh kernel with ``notebooks/`` as its working
@@ -214,6 +214,7 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600) -> list[di
         names (list of str, optional): stems such as ``"00_start_here"``. Default: all.
         write (bool): store the executed notebook in the paired ``.ipynb``. Default: ``True``.
         timeout (int): seconds allowed per cell. Default: ``600``.
+        verbose (bool): print a line per notebook. Default: ``True``.
 
     Example:
         >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
@@ -246,7 +247,8 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600) -> list[di
             jupytext.write(nb, py.with_suffix(".ipynb"))
             jupytext.write(nb, py, fmt="py:percent")
         results.append({"notebook": py.stem, "seconds": round(seconds, 1)})
-        print(f"{py.stem}: executed in {seconds:.1f} s" + (f", stored in {py.stem}.ipynb" if write else ""))
+        if verbose:
+            print(f"{py.stem}: executed in {seconds:.1f} s" + (f", stored in {py.stem}.ipynb" if write else ""))
     return results
 
 
@@ -261,6 +263,8 @@ def cmd_bench(args) -> int:
     from .bench import format_report, run_all
 
     results = run_all(threads=args.threads, quick=args.quick)
+    if args.notebooks:
+        results["notebooks"] = run_notebooks(write=False, verbose=not args.json)
     print(json.dumps(results, indent=2) if args.json else format_report(results))
     return 0
 
@@ -288,6 +292,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     p.add_argument("--quick", action="store_true", help="fewer repeats, smaller data (for tests)")
+    p.add_argument("--notebooks", action="store_true", help="also time every notebook (fresh kernels)")
     p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -97,6 +97,7 @@ E, S = "epochs", "steps"
 
 #: every scheduler the explorer offers: how it is stepped and its controls
 SPECS: dict[str, dict] = {
+    "fixed": {"per": "epoch", "title": "fixed rate (no scheduler)", "params": []},
     "StepLR": {"per": "epoch", "params": [
         Param("step_size", "int", 10, 1, 50, 1, E), Param("gamma", "float", 0.5, 0.05, 1.0, 0.05)]},
     "MultiStepLR": {"per": "epoch", "params": [
@@ -190,6 +191,8 @@ def build_scheduler(name: str, optimizer, params: dict, num_steps: int):
         'SequentialLR'
     """
     p = dict(params)
+    if name == "fixed":  # a constant factor of 1: the rate never changes
+        return torch_sched.LambdaLR(optimizer, lambda t: 1.0)
     if name == "LambdaLR":
         return torch_sched.LambdaLR(optimizer, NAMED_LAMBDAS[p["lr_lambda"]](num_steps))
     if name == "MultiplicativeLR":
@@ -290,8 +293,9 @@ class LiveFigure:
     slider's round trip under 50 ms for a 10,000-step curve (``lrcourse bench``).
 
     Args:
-        nrows (int): rows of axes, sharing the x axis. Default: ``1``.
+        nrows (int): rows of axes, sharing the x axis (when ``ncols`` is 1). Default: ``1``.
         figsize (tuple): inches. Default: ``(6.4, 3.2)``.
+        ncols (int): columns of independent axes. Default: ``1``.
 
     Example:
         >>> live = LiveFigure(2)
@@ -301,13 +305,13 @@ class LiveFigure:
         True
     """
 
-    def __init__(self, nrows: int = 1, figsize=(6.4, 3.2)):
+    def __init__(self, nrows: int = 1, figsize=(6.4, 3.2), ncols: int = 1):
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
         self.fig = Figure(figsize=figsize, facecolor="white")
-        self.fig.subplots_adjust(left=0.13, right=0.97, top=0.96, bottom=0.12 + 0.02 * (nrows == 1),
-                                 hspace=0.12)
+        self.fig.subplots_adjust(left=0.13 / ncols ** 0.5, right=0.97, top=0.92 if ncols > 1 else 0.96,
+                                 bottom=0.12 + 0.02 * (nrows == 1), hspace=0.12, wspace=0.35)
         try:  # ipympl's canvas: a widget that JupyterLab updates in place
             new_figure_manager_given_figure = _ipympl_factory()
             new_figure_manager_given_figure(id(self.fig), self.fig)
@@ -318,7 +322,7 @@ class LiveFigure:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
 
             FigureCanvasAgg(self.fig)
-        axes = self.fig.subplots(nrows, 1, sharex=True, squeeze=False)[:, 0]
+        axes = self.fig.subplots(nrows, ncols, sharex=ncols == 1, squeeze=False).ravel()
         for ax in axes:
             ax.set_facecolor("white")
             ax.grid(True, alpha=0.3)
@@ -635,9 +639,127 @@ def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:
     return ScheduleExplorer(name, **kwargs)
 
 
+# --------------------------------------------------------------------------- gradient descent
+class GradientDescentExplorer:
+    r"""Gradient descent on the one weight of y = w·x, with a slider for the learning rate.
+
+    Three panels: the loss as a parabola in ``w`` with the iterates on it; the
+    loss at each step; and the loss after ``num_steps`` against the learning
+    rate, with the stability limit ``2 / curvature`` drawn as a dashed line.
+    Build it with :func:`explore_gradient_descent`.
+
+    Example:
+        >>> ex = GradientDescentExplorer([1, 2, 3, 4], [2, 4, 6, 8])
+        >>> ex.controls["lr"].value = 0.14
+        >>> "diverging" in ex.message.value
+        True
+    """
+
+    def __init__(self, x, y, lr: float = 0.05, w0: float = 0.0, num_steps: int = 20):
+        import ipywidgets as W
+
+        from .train import curvature, stability_limit
+
+        self.x = np.asarray(x, dtype=float).ravel()
+        self.y = np.asarray(y, dtype=float).ravel()
+        self.limit = stability_limit(self.x)
+        self.w_star = float(np.sum(self.x * self.y) / np.sum(self.x ** 2))
+        self.curv = curvature(self.x)
+        style = {"description_width": "initial"}
+        top = round(1.5 * self.limit, 3)
+        self.controls = {
+            "lr": W.FloatSlider(value=lr, min=0.001, max=top, step=top / 300, readout_format=".4f",
+                                description="lr", style=style, layout=W.Layout(width="420px")),
+            "num_steps": W.IntSlider(value=num_steps, min=1, max=60, description="num_steps", style=style),
+            "w0": W.FloatSlider(value=w0, min=self.w_star - 4, max=self.w_star + 4, step=0.1,
+                                description="starting w", style=style),
+        }
+        self.message = W.HTML()
+        self.live = LiveFigure(1, figsize=(9.6, 3.2), ncols=3)
+        self.ax_w, self.ax_steps, self.ax_lr = self.live.axes
+        span = np.linspace(self.w_star - 4.5, self.w_star + 4.5, 200)
+        self.ax_w.plot(span, [np.mean((w * self.x - self.y) ** 2) for w in span], color="#999999", lw=1)
+        (self.path,) = self.ax_w.plot([], [], "o-", color=PALETTE[0], ms=4, lw=1)
+        self.ax_w.set_xlabel("w")
+        self.ax_w.set_ylabel("loss")
+        self.ax_w.set_title("the loss is a parabola in w", fontsize="small")
+        (self.loss_line,) = self.ax_steps.plot([], [], "o-", color=PALETTE[1], ms=3, lw=1)
+        self.ax_steps.set_yscale("log")
+        self.ax_steps.set_xlabel("step")
+        self.ax_steps.set_title("loss at each step", fontsize="small")
+        self.sweep_lrs = np.linspace(0.001, top, 300)
+        (self.sweep,) = self.ax_lr.plot([], [], color=PALETTE[2])
+        self.ax_lr.axvline(self.limit, color=PALETTE[1], ls="--", lw=1)
+        self.ax_lr.text(self.limit, 0.92, f" 2/L = {self.limit:.4g}", color=PALETTE[1], fontsize="small",
+                        transform=self.ax_lr.get_xaxis_transform(), va="top")
+        (self.marker,) = self.ax_lr.plot([], [], "o", color=PALETTE[0], ms=7)
+        self.ax_lr.set_yscale("log")
+        self.ax_lr.set_xlabel("lr")
+        self.ax_lr.set_title("loss after num_steps", fontsize="small")
+        for w in self.controls.values():
+            w.observe(lambda _: self.update(), "value")
+        self.update()
+
+    def update(self):
+        """Recompute the iterates and the sweep, and redraw."""
+        from .train import gd_regime, gradient_descent_1d
+
+        try:
+            lr, n, w0 = (self.controls[k].value for k in ("lr", "num_steps", "w0"))
+            p = gradient_descent_1d(self.x, self.y, lr, w0, n)
+            sweep = [gradient_descent_1d(self.x, self.y, float(r), w0, n)["loss"][-1] for r in self.sweep_lrs]
+        except Exception as err:  # shown to the learner, never swallowed
+            self.message.value = _message_html(f"{type(err).__name__}: {err}", error=True)
+            return
+        shown = np.abs(p["w"] - self.w_star) <= 4.5  # iterates inside the drawn parabola
+        self.path.set_data(p["w"][shown], p["loss"][shown])
+        self.loss_line.set_data(np.arange(n + 1), np.clip(p["loss"], 1e-16, 1e16))
+        lo, hi = 1e-16, 1e16  # a loss of exactly 0 (or inf) cannot sit on a log axis
+        self.sweep.set_data(self.sweep_lrs, np.clip(sweep, lo, hi))
+        self.marker.set_data([lr], [np.clip(p["loss"][-1], lo, hi)])
+        self.live.redraw()
+        self.ax_w.set_xlim(self.w_star - 4.5, self.w_star + 4.5)
+        regime = gd_regime(lr, self.x)
+        factor = 1 - lr * self.curv
+        self.message.value = _message_html(
+            f"lr = {lr:.4g}: {regime}. Each step multiplies the distance to w* = {self.w_star:g} by "
+            f"1 - lr·L = {factor:.3f} (L = {self.curv:g}). After {n} steps w = {p['w'][-1]:.4g}, "
+            f"loss = {p['loss'][-1]:.3g}.", error=regime == "diverging")
+
+    @property
+    def widget(self):
+        import ipywidgets as W
+
+        return W.VBox([W.HBox(list(self.controls.values())), self.message])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+        display(self.live.canvas)
+
+
+def explore_gradient_descent(x=(1, 2, 3, 4), slope: float = 2.0, **kwargs) -> GradientDescentExplorer:
+    r"""Gradient descent on y = slope·x by hand, with a live learning-rate slider.
+
+    Args:
+        x (sequence of float): the inputs. Default: ``(1, 2, 3, 4)``, the tutorials' data.
+        slope (float): the true slope, so ``y = slope·x``. Default: ``2.0``.
+        **kwargs: starting ``lr``, ``w0`` and ``num_steps``.
+
+    Example:
+        >>> ex = explore_gradient_descent(lr=0.01)
+        >>> "too small" in ex.message.value
+        True
+    """
+    x = np.asarray(x, dtype=float)
+    return GradientDescentExplorer(x, slope * x, **kwargs)
+
+
 # --------------------------------------------------------------------------- train live
-#: the problems the train-live panel offers
-PROBLEMS = ("y=2x", "MNIST CNN")
+#: the problems the train-live panel offers: the tutorials' four points (full batch),
+#: a noisy y = 2x with 256 points (batches of 32), and the MNIST CNN
+PROBLEMS = ("y=2x (x=1..4)", "y=2x", "MNIST CNN")
 
 
 @dataclass
@@ -665,7 +787,7 @@ class TrainPanel:
     Build it with :func:`train_live`.
 
     Example:
-        >>> panel = TrainPanel("y=2x", "StepLR", num_epochs=3, progress=False)
+        >>> panel = TrainPanel("y=2x", "StepLR", num_epochs=3)
         >>> run = panel.train(blocking=True)
         >>> len(panel.runs), run.history.num_steps > 0
         (1, True)
@@ -673,9 +795,10 @@ class TrainPanel:
 
     def __init__(self, problem: str = "y=2x", schedule: str = "StepLR", lr: float | None = None,
                  num_epochs: int | None = None, optimizer: str = "sgd", seed: int = 0,
-                 device=None, progress: bool = True, **params):
+                 device=None, auto_train: bool = False, **params):
         import ipywidgets as W
 
+        self.auto_train = False  # switched on at the end, once every control exists
         if problem not in PROBLEMS:
             raise ValueError(f"problem must be one of {PROBLEMS}, got {problem!r}.")
         if schedule not in SPECS:
@@ -684,7 +807,6 @@ class TrainPanel:
         mnist = problem == "MNIST CNN"
         self.device = device
         self.seed = seed
-        self.show_progress = progress
         self.problem = W.ToggleButtons(options=PROBLEMS, value=problem, description="problem", style=style)
         self.scheduler = W.Dropdown(options=EXPLORER_NAMES, value=schedule, description="scheduler", style=style)
         self.common = {
@@ -692,7 +814,8 @@ class TrainPanel:
                                    description="initial lr", readout_format=".2e", style=style),
             "num_epochs": W.IntSlider(value=num_epochs or (3 if mnist else 20), min=1, max=30 if mnist else 200,
                                       description="num_epochs", style=style),
-            "optimizer": W.ToggleButtons(options=[("SGD (momentum 0.9)", "sgd"), ("Adam", "adam")],
+            "optimizer": W.ToggleButtons(options=[("SGD", "sgd"), ("SGD, momentum 0.9", "momentum"),
+                                                  ("Adam", "adam")],
                                          value=optimizer, description="optimizer", style=style),
         }
         self.param_box = W.VBox()
@@ -717,7 +840,7 @@ class TrainPanel:
         self._stop = False
         self._lines: dict = {}
 
-        self.scheduler.observe(lambda ch: self._build_params(ch["new"], {}), "value")
+        self.scheduler.observe(self._on_scheduler, "value")
         self.problem.observe(self._on_problem, "value")
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
@@ -726,6 +849,16 @@ class TrainPanel:
         self._build_params(schedule, params)
         self._label_axes()
         self._render_board()
+        if auto_train:
+            if problem == "MNIST CNN":
+                raise ValueError("auto_train retrains on every slider move: use it with the y=2x problems.")
+            self.train_button.layout.display = "none"
+            self.problem.options = [p for p in PROBLEMS if p != "MNIST CNN"]
+            self.problem.value = problem
+            self.auto_train = True
+            for w in self.common.values():
+                w.observe(self._retrain, "value")
+            self.train(blocking=True)
 
     # ---- controls
     def _build_params(self, name, overrides):
@@ -736,9 +869,22 @@ class TrainPanel:
             w = _control(p)
             if p.name in overrides:
                 w.value = overrides[p.name]
+            w.observe(lambda _: self.auto_train and self._retrain(), "value")
             ctrls[p.name] = w
         self.controls = {**ctrls, **self.common}
         self.param_box.children = list(ctrls.values())
+
+    def _on_scheduler(self, change):
+        self._build_params(change["new"], {})
+        if self.auto_train:
+            self._retrain()
+
+    def _retrain(self, _change=None):
+        """auto_train: a new run at once, replacing the previous one (y = 2x trains in ms)."""
+        if self.problem.value == "MNIST CNN":
+            return
+        self.runs = []
+        self.train(blocking=True)
 
     def _on_problem(self, change):
         mnist = change["new"] == "MNIST CNN"
@@ -746,10 +892,12 @@ class TrainPanel:
         self.common["num_epochs"].value = 3 if mnist else 20
         self.common["lr"].value = 0.05 if mnist else 0.1
         self._label_axes()
+        if self.auto_train:
+            self._retrain()
 
     def _label_axes(self):
-        mnist = self.problem.value == "MNIST CNN"
-        self.ax_metric.set_ylabel("val accuracy" if mnist else "val loss")
+        labels = {"MNIST CNN": "val accuracy", "y=2x": "val loss", "y=2x (x=1..4)": "loss, 4 points"}
+        self.ax_metric.set_ylabel(labels[self.problem.value])
 
     def settings(self) -> dict:
         """The current choices: problem, scheduler, its params, lr, epochs and optimizer."""
@@ -759,7 +907,7 @@ class TrainPanel:
 
     # ---- training
     def _setup(self, s: dict):
-        from .data import load_mnist, noisy_linear_data
+        from .data import linear_data, load_mnist, noisy_linear_data
         from .device import pick_device, seed_everything
         from .models import MnistCNN, linear_model
 
@@ -769,6 +917,9 @@ class TrainPanel:
             data = load_mnist(device, verbose=False)
             model, batch_size, val = MnistCNN(width=16), 64, None
             train = data
+        elif s["problem"] == "y=2x (x=1..4)":  # the tutorials' example: full batch, no split
+            train = val = linear_data(device)
+            model, batch_size = linear_model(), None
         else:
             train = noisy_linear_data(256, device=device)
             val = noisy_linear_data(64, seed=1, device=device)
@@ -776,7 +927,8 @@ class TrainPanel:
         if s["optimizer"] == "adam":
             opt = torch.optim.Adam(model.parameters(), lr=s["lr"])
         else:
-            opt = torch.optim.SGD(model.parameters(), lr=s["lr"], momentum=0.9)
+            opt = torch.optim.SGD(model.parameters(), lr=s["lr"],
+                                  momentum=0.9 if s["optimizer"] == "momentum" else 0.0)
         split = train.train if hasattr(train, "train") else train
         steps_per_epoch = split.num_batches(batch_size)
         per = SPECS[s["name"]]["per"]
@@ -784,7 +936,7 @@ class TrainPanel:
         n = s["num_epochs"] * steps_per_epoch if per == "batch" else s["num_epochs"]
         if s["name"] == "OneCycleLR":
             params["total_steps"] = n
-        sched = build_scheduler(s["name"], opt, params, n)
+        sched = None if s["name"] == "fixed" else build_scheduler(s["name"], opt, params, n)
         return model, train, val, opt, sched, batch_size, generator, steps_per_epoch
 
     def train(self, blocking: bool | None = None) -> Run | None:
@@ -973,14 +1125,17 @@ def train_live(problem: str = "y=2x", schedule: str = "StepLR", **kwargs) -> Tra
     r"""A train-live panel: pick a schedule, click Train, watch it learn, compare runs.
 
     Args:
-        problem (str): ``"y=2x"`` (a run takes milliseconds) or ``"MNIST CNN"``.
+        problem (str): ``"y=2x (x=1..4)"`` (the tutorials' four points, full batch),
+            ``"y=2x"`` (256 noisy points; a run takes milliseconds) or ``"MNIST CNN"``.
             Default: ``"y=2x"``.
+        auto_train (bool): retrain at once whenever a control moves, instead of
+            waiting for the Train button (y = 2x problems only). Default: ``False``.
         schedule (str): the starting scheduler, from :data:`SPECS`. Default: ``"StepLR"``.
-        **kwargs: starting values: ``lr``, ``num_epochs``, ``optimizer``, ``seed``,
-            and any of the scheduler's arguments.
+        **kwargs: starting values: ``lr``, ``num_epochs``, ``optimizer`` (``"sgd"``,
+            ``"momentum"`` or ``"adam"``), ``seed``, and any of the scheduler's arguments.
 
     Example:
-        >>> panel = train_live("y=2x", "ExponentialLR", gamma=0.8, progress=False)
+        >>> panel = train_live("y=2x", "ExponentialLR", gamma=0.8)
         >>> panel.controls["gamma"].value
         0.8
     """

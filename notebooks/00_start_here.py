@@ -203,16 +203,15 @@ train_live("y=2x", "StepLR")
 # Each exercise ends with a `check(...)` call that says ✅ when your answer is right, or gives
 # a hint. Replace each `...` with your answer and run the cell.
 #
-# **Exercise 1.** Write a function that takes an optimizer and returns a scheduler whose rate
-# halves every 5 epochs.
+# **Exercise 1.** Use `lr_curve` to find the learning rate at epoch 20 of
+# `CosineAnnealingLR(T_max=40)` that starts from `lr=0.1`.
 
 # %%
 from lrcourse.checks import check
 
-def halve_every_5(opt):
-    return ...  # your code here
+lr_at_20 = ...  # your code here
 
-check("00.halve_every_5", halve_every_5)
+check("00.cosine_at_20", lr_at_20)
 
 # %% [markdown]
 # **Exercise 2.** Create an SGD optimizer with `lr=0.1` and `ExponentialLR(gamma=0.9)`, step
@@ -246,12 +245,11 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 # Open a cell to see a solution. Each one runs its check.
 
 # %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
-from torch.optim.lr_scheduler import StepLR
+curve = lr_curve(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40),
+                 num_steps=41, lr=0.1)
+lr_at_20 = curve[20]
 
-def halve_every_5(opt):
-    return StepLR(opt, step_size=5, gamma=0.5)
-
-check("00.halve_every_5", halve_every_5)
+check("00.cosine_at_20", lr_at_20)
 
 # %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
 opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)

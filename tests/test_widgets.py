@@ -25,7 +25,7 @@ def _expected(ex):
 
 #: one slider move per scheduler: (control, new value)
 MOVES = {
-    "StepLR": ("gamma", 0.3), "MultiStepLR": ("milestones", (5, 12)), "ConstantLR": ("factor", 0.25),
+    "fixed": ("lr", 0.05), "StepLR": ("gamma", 0.3), "MultiStepLR": ("milestones", (5, 12)), "ConstantLR": ("factor", 0.25),
     "LinearLR": ("total_iters", 20), "ExponentialLR": ("gamma", 0.8), "PolynomialLR": ("power", 2.0),
     "CosineAnnealingLR": ("T_max", 10), "CosineAnnealingWarmRestarts": ("T_mult", 1),
     "CyclicLR": ("mode", "triangular2"), "OneCycleLR": ("pct_start", 0.5),
@@ -258,3 +258,18 @@ def test_train_panel_bad_arguments():
         TrainPanel("cifar")
     with pytest.raises(ValueError, match="no scheduler"):
         TrainPanel("y=2x", "Nope")
+
+
+def test_auto_train_retrains_on_every_move_with_plain_sgd():
+    panel = train_live("y=2x (x=1..4)", "fixed", lr=0.05, num_epochs=30, auto_train=True)
+    assert len(panel.runs) == 1 and panel.runs[0].history.lr.tolist() == [0.05] * 30
+    first = panel.runs[0].history.loss[-1]
+    panel.controls["lr"].value = 0.15  # above 2/L'' = 1/mean(x^2) = 1/7.5 for x = 1..4: diverges
+    assert len(panel.runs) == 1, "auto_train replaces the run"
+    h = panel.runs[0].history
+    assert h.lr[0] == pytest.approx(0.15) and h.loss[-1] > first
+    assert "MNIST CNN" not in panel.problem.options
+    panel.scheduler.value = "StepLR"
+    assert panel.runs[0].settings["name"] == "StepLR"
+    with pytest.raises(ValueError, match="auto_train"):
+        train_live("MNIST CNN", auto_train=True)
