@@ -273,3 +273,24 @@ def test_auto_train_retrains_on_every_move_with_plain_sgd():
     assert panel.runs[0].settings["name"] == "StepLR"
     with pytest.raises(ValueError, match="auto_train"):
         train_live("MNIST CNN", auto_train=True)
+
+
+# ---------------------------------------------------------------- gradient descent explorer
+from lrcourse.train import gradient_descent_1d, stability_limit  # noqa: E402
+from lrcourse.widgets import explore_gradient_descent  # noqa: E402
+
+
+def test_gradient_descent_explorer_follows_the_slider():
+    ex = explore_gradient_descent(lr=0.01, num_steps=10)
+    expected = gradient_descent_1d([1, 2, 3, 4], [2, 4, 6, 8], 0.01, 0.0, 10)
+    np.testing.assert_allclose(ex.path.get_xdata(), expected["w"])
+    np.testing.assert_allclose(ex.loss_line.get_ydata(), np.clip(expected["loss"], 1e-16, 1e16))
+    assert "too small" in ex.message.value
+    for lr, regime in ((1 / 15, "just right"), (0.12, "oscillating"), (0.14, "diverging")):
+        ex.controls["lr"].value = lr
+        assert regime in ex.message.value
+    # the limit line sits at 2/L and the marker at the current lr
+    assert ex.ax_lr.lines[1].get_xdata()[0] == pytest.approx(stability_limit([1, 2, 3, 4]))
+    assert ex.marker.get_xdata()[0] == pytest.approx(0.14, abs=1e-3)
+    ex2 = explore_gradient_descent(x=(1, 2, 3, 4, 5, 6), lr=0.01)
+    assert ex2.limit == pytest.approx(2 / (2 * np.mean(np.arange(1, 7) ** 2)))
