@@ -22,6 +22,8 @@ class MnistCNN(nn.Sequential):
         >>> model = MnistCNN()
         >>> model(torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])
+        >>> type(model[-1]).__name__, len(model[:-1])
+        ('Linear', 7)
     """
 
     def __init__(self, width: int = 32):
@@ -37,6 +39,12 @@ class MnistCNN(nn.Sequential):
             nn.Flatten(),
             nn.Linear(2 * width * 7 * 7, 10),
         )
+
+    def __getitem__(self, idx):
+        """``model[i]`` is a layer; ``model[:-1]`` is a plain ``nn.Sequential`` of those layers."""
+        if isinstance(idx, slice):
+            return nn.Sequential(*list(self)[idx])
+        return super().__getitem__(idx)
 
 
 class ExamplesNet(nn.Module):

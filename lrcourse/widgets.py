@@ -107,7 +107,7 @@ SPECS: dict[str, dict] = {
     "LinearLR": {"per": "epoch", "params": [
         Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01), Param("end_factor", "float", 1.0, 0.0, 1.0, 0.01),
         Param("total_iters", "int", 10, 0, 100, 1, E)]},
-    "ExponentialLR": {"per": "epoch", "params": [Param("gamma", "float", 0.9, 0.5, 1.0, 0.005)]},
+    "ExponentialLR": {"per": "epoch", "params": [Param("gamma", "float", 0.9, 0.05, 1.0, 0.005)]},
     "PolynomialLR": {"per": "epoch", "params": [
         Param("total_iters", "int", 30, 1, 100, 1, E), Param("power", "float", 1.0, 0.1, 5.0, 0.1)]},
     "CosineAnnealingLR": {"per": "epoch", "params": [

@@ -383,14 +383,22 @@ def _move_first_slider(page, where, shots: Path):
         before = now
     figure.screenshot(path=shots / "figure-before.png")
 
-    value = handle.get_attribute("aria-valuenow")
+    # the readout shows the value at full precision; aria-valuenow is rounded to one decimal
+    readout = handle.locator("xpath=ancestor::div[contains(@class, 'widget-slider')][1]") \
+        .locator(".widget-readout").first
+
+    def position():
+        return f"{readout.text_content() or readout.input_value()} (aria {handle.get_attribute('aria-valuenow')})"
+
+    value = position()
     handle.focus()
     for key in ("ArrowRight", "ArrowLeft"):  # ArrowLeft when the slider starts at its maximum
         for _ in range(3):
             page.keyboard.press(key)
-        if handle.get_attribute("aria-valuenow") != value:
+        page.wait_for_timeout(200)
+        if position() != value:
             break
-    moved_to = handle.get_attribute("aria-valuenow")
+    moved_to = position()
     assert moved_to != value, f"{where}: the first slider did not move with the arrow keys"
 
     deadline = time.monotonic() + FIGURE_CHANGE_S
