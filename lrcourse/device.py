@@ -76,6 +76,25 @@ def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generato
     return torch.Generator().manual_seed(seed)
 
 
+def versions() -> str:
+    r"""One line with the versions of Python and the packages the course runs on.
+
+    Example:
+        >>> versions().startswith("python ")
+        True
+    """
+    import platform
+    from importlib import metadata
+
+    parts = [f"python {platform.python_version()}"]
+    for pkg in ("torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "lrcourse"):
+        try:
+            parts.append(f"{pkg} {metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{pkg} (not installed)")
+    return " | ".join(parts)
+
+
 def describe_device(device: torch.device | None = None) -> str:
     r"""One line that names the device, with the GPU model or the CPU threads.
 

@@ -29,17 +29,13 @@
 # %%
 import time
 
-import matplotlib
 import torch
-import torchvision
 
-import lrcourse
 from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything
+from lrcourse.device import describe_device, pick_device, seed_everything, versions
 
 start = time.perf_counter()
-print(f"torch {torch.__version__} | torchvision {torchvision.__version__} | "
-      f"matplotlib {matplotlib.__version__} | lrcourse {lrcourse.__version__}")
+print(versions())
 device = pick_device()
 print("Device:", describe_device(device))
 mnist = load_mnist(device)

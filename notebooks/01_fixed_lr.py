@@ -32,19 +32,16 @@
 # %%
 import time
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
 
-import lrcourse
 from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything
+from lrcourse.device import describe_device, pick_device, seed_everything, versions
 
 start = time.perf_counter()
-print(f"torch {torch.__version__} | numpy {np.__version__} | "
-      f"matplotlib {matplotlib.__version__} | lrcourse {lrcourse.__version__}")
+print(versions())
 device = pick_device()
 print("Device:", describe_device(device))
 mnist = load_mnist(device)

@@ -31,23 +31,19 @@
 import time
 import warnings
 
-import matplotlib
 import matplotlib.pyplot as plt
 import torch
-import torchvision
 from torch.optim.lr_scheduler import MultiStepLR, StepLR
 
-import lrcourse
 from lrcourse.data import linear_data, load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything
+from lrcourse.device import describe_device, pick_device, seed_everything, versions
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
 from lrcourse.schedules import lr_curve
 from lrcourse.train import fit
 
 start = time.perf_counter()
-print(f"torch {torch.__version__} | torchvision {torchvision.__version__} | "
-      f"matplotlib {matplotlib.__version__} | lrcourse {lrcourse.__version__}")
+print(versions())
 device = pick_device()
 print("Device:", describe_device(device))
 mnist = load_mnist(device)

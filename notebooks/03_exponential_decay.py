@@ -30,26 +30,22 @@
 # %%
 import time
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch.nn.utils import parameters_to_vector
 from torch.optim.lr_scheduler import ExponentialLR, LambdaLR, MultiplicativeLR, PolynomialLR
 
-import lrcourse
 from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything
+from lrcourse.device import describe_device, pick_device, seed_everything, versions
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
 from lrcourse.schedules import TimeBasedLR, WallClockLR, lr_curve
 from lrcourse.train import evaluate, fit
 
 start = time.perf_counter()
-print(f"torch {torch.__version__} | torchvision {torchvision.__version__} | "
-      f"matplotlib {matplotlib.__version__} | lrcourse {lrcourse.__version__}")
+print(versions())
 device = pick_device()
 print("Device:", describe_device(device))
 mnist = load_mnist(device)
