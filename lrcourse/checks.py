@@ -260,3 +260,83 @@ def _time_based_lambda(answer):
         return True, "LambdaLR with lambda t: 1 / (1 + 0.05 * t) matches TimeBasedLR(k=0.05) at every epoch."
     return False, (f"At epoch 10 your rate is {lrs[10]:.4g}; time-based decay gives {expected[10]:.4g}. "
                    "LambdaLR multiplies the initial lr by lr_lambda(t).")
+
+
+# --------------------------------------------------------------------------- 04_adaptive
+#: the validation losses of exercise 04.predict_reduction
+PLATEAU_EXERCISE_LOSSES = [1.00, 0.80, 0.70, 0.69, 0.71, 0.70, 0.69, 0.68, 0.60, 0.61, 0.62, 0.63]
+
+
+@exercise("04.predict_reduction", "the first epoch (1-based) at which ReduceLROnPlateau(factor=0.5, "
+                                  "patience=2, threshold=0.02, threshold_mode='rel') reduces the rate for "
+                                  "PLATEAU_EXERCISE_LOSSES (an int).")
+def _predict_reduction(answer):
+    from .schedules import plateau_trace
+
+    trace = plateau_trace(PLATEAU_EXERCISE_LOSSES, factor=0.5, patience=2, threshold=0.02, threshold_mode="rel")
+    first = next(t for t in trace if t["reduced"])
+    value = int(answer)
+    if value == first["epoch"]:
+        return True, first["why"] + "."
+    told = trace[value - 1]["why"] if 1 <= value <= len(trace) else f"epoch {value} is outside the curve"
+    return False, (f"Not at {told}. A loss only counts as better when it beats the best by "
+                   "more than 2% (threshold_mode='rel'), and the rate drops when the bad epochs exceed patience.")
+
+
+@exercise("04.mode_max", "a function opt -> ReduceLROnPlateau that watches the validation ACCURACY: it "
+                         "multiplies the rate by 0.2 after 3 epochs without improvement.")
+def _mode_max(answer):
+    import torch
+    from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+    sched = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
+    if sched is ... or sched is None:
+        raise _Unanswered
+    if not isinstance(sched, ReduceLROnPlateau):
+        return False, f"Return a ReduceLROnPlateau, not {type(sched).__name__}."
+    if sched.mode != "max":
+        return False, "Accuracy should go up: with mode='min' a rising accuracy looks like getting worse."
+    if not math.isclose(sched.factor, 0.2) or sched.patience != 3:
+        return False, f"You have factor={sched.factor:g}, patience={sched.patience}; the task asks for 0.2 and 3."
+    return True, "mode='max', factor=0.2, patience=3: call scheduler.step(val_accuracy) once per epoch."
+
+
+# --------------------------------------------------------------------------- 05_cyclic
+@exercise("05.onecycle_config", "a function opt -> OneCycleLR with max_lr=0.1 for 5 epochs of 100 batches, "
+                                "stepped after every batch.")
+def _onecycle_config(answer):
+    lrs = _curve_of(answer, 500, lr=0.01)  # stepping 499 times must work
+    import torch
+
+    sched = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.01, momentum=0.9))
+    total = getattr(sched, "total_steps", None)
+    if type(sched).__name__ != "OneCycleLR":
+        return False, f"Use OneCycleLR (you returned {type(sched).__name__})."
+    if total != 500:
+        return False, (f"total_steps is {total}; OneCycleLR is stepped per batch, so it needs "
+                       "epochs x steps_per_epoch = 5 x 100 = 500 steps.")
+    if not math.isclose(lrs.max(), 0.1, rel_tol=0.01):
+        return False, f"The peak rate is {lrs.max():.3g}; it should be max_lr = 0.1."
+    return True, f"500 steps, peak {lrs.max():.3g} at step {int(lrs.argmax())}, final {lrs[-1]:.2e}."
+
+
+@exercise("05.warmup_cosine", "a function opt -> SequentialLR: LinearLR from 0.1x to 1x over 5 epochs, then "
+                              "CosineAnnealingLR down to 0 over the remaining 45 epochs (50 in all).")
+def _warmup_cosine(answer):
+    import torch
+    from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+
+    def reference(opt):
+        return SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
+                                  CosineAnnealingLR(opt, T_max=45)], milestones=[5])
+
+    lrs = _curve_of(answer, 50, lr=0.1)
+    expected = lr_curve(reference, 50, lr=0.1)
+    sched = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
+    if not isinstance(sched, SequentialLR):
+        return False, f"Chain the two with SequentialLR (you returned {type(sched).__name__})."
+    if np.allclose(lrs, expected, rtol=1e-9, atol=1e-12):
+        return True, "Warmup 0.01 -> 0.1 in 5 epochs, then a cosine down to 0 by epoch 50."
+    worst = int(np.argmax(np.abs(lrs - expected)))
+    return False, (f"At epoch {worst} your rate is {lrs[worst]:.4g}, the target is {expected[worst]:.4g}. "
+                   "Check start_factor and total_iters of LinearLR, T_max of the cosine and milestones=[5].")

@@ -404,3 +404,74 @@ def momentum_curve(factory: Callable | str, num_steps: int, lr: float = 0.1,
         [0.9, 0.85, 0.8, 0.85, 0.9]
     """
     return schedule_curves(factory, num_steps, lr, None, optimizer, **params)["momentum"]
+
+
+# --------------------------------------------------------------------------- plateau, explained
+def plateau_trace(metrics: Sequence[float], lr: float = 0.1, **params) -> list[dict]:
+    r"""Step the real ``ReduceLROnPlateau`` on ``metrics`` and explain every epoch.
+
+    Each record reads the scheduler's own state after ``step(metric)``:
+    ``best``, ``num_bad_epochs`` and ``cooldown_counter``, so the explanation
+    is torch's logic, not a copy of it.
+
+    Args:
+        metrics (sequence of float): the validation metric of each epoch.
+        lr (float): the optimizer's initial rate. Default: ``0.1``.
+        **params: ``ReduceLROnPlateau``'s arguments (``mode``, ``factor``,
+            ``patience``, ``threshold``, ``threshold_mode``, ``cooldown``, ``min_lr``).
+
+    Returns:
+        list of dict, one per epoch (1-based ``epoch``): ``metric``, ``lr`` (in
+        effect during the epoch), ``next_lr``, ``best``, ``num_bad_epochs``,
+        ``cooldown_counter``, ``reduced`` and ``why`` (a sentence).
+
+    Example:
+        >>> trace = plateau_trace([1.0, 0.9, 0.9, 0.9, 0.9], patience=2, factor=0.5, threshold=0.0)
+        >>> [t["epoch"] for t in trace if t["reduced"]]
+        [5]
+        >>> trace[4]["why"]
+        'epoch 5: 0.9 is not better than the best 0.9 (needs < 0.9); 3 bad epochs > patience 2, so lr 0.1 -> 0.05'
+    """
+    if len(metrics) == 0:
+        raise ValueError("metrics is empty: give the validation metric of at least one epoch.")
+    opt = _probe_optimizer(float(lr), "sgd")
+    sched = make_scheduler("ReduceLROnPlateau", opt, **params)
+    rel = sched.threshold_mode == "rel"
+    out = []
+    for epoch, metric in enumerate(metrics, start=1):
+        metric = float(metric)
+        before_lr, best_before = opt.param_groups[0]["lr"], sched.best
+        in_cooldown = sched.cooldown_counter > 0
+        opt.step()
+        sched.step(metric)
+        after_lr = opt.param_groups[0]["lr"]
+        if sched.mode == "min":
+            bar = best_before * (1 - sched.threshold) if rel else best_before - sched.threshold
+            need = f"< {bar:.4g}"
+        else:
+            bar = best_before * (1 + sched.threshold) if rel else best_before + sched.threshold
+            need = f"> {bar:.4g}"
+        better = math.isinf(best_before) or sched.best != best_before
+        if better:
+            why = f"epoch {epoch}: {metric:.4g} is better than the best so far, which becomes {sched.best:.4g}"
+        elif in_cooldown:
+            why = (f"epoch {epoch}: {metric:.4g} is not better ({need} needed), but cooldown holds: "
+                   "bad epochs are not counted yet")
+        fired = False
+        if not better and not in_cooldown:
+            # a reduction resets the count, so at a reduction it was patience + 1
+            fired = sched.num_bad_epochs == 0
+            bad = sched.patience + 1 if fired else sched.num_bad_epochs
+            why = (f"epoch {epoch}: {metric:.4g} is not better than the best {best_before:.4g} (needs {need}); "
+                   f"{bad} bad epoch{'s' if bad != 1 else ''}")
+        reduced = after_lr < before_lr
+        if reduced:
+            why += f" > patience {sched.patience}, so lr {before_lr:.4g} -> {after_lr:.4g}"
+        elif fired:
+            why += f" > patience {sched.patience}, but lr is already at min_lr ({after_lr:.4g})"
+        elif not better and not in_cooldown:
+            why += f" (patience {sched.patience})"
+        out.append({"epoch": epoch, "metric": metric, "lr": before_lr, "next_lr": after_lr,
+                    "best": sched.best, "num_bad_epochs": sched.num_bad_epochs,
+                    "cooldown_counter": sched.cooldown_counter, "reduced": reduced, "why": why})
+    return out

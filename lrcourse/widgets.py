@@ -23,7 +23,7 @@ import torch
 from torch.optim import lr_scheduler as torch_sched
 
 from .plots import PALETTE
-from .schedules import TimeBasedLR, WallClockLR, make_scheduler, schedule_curves
+from .schedules import TimeBasedLR, WallClockLR, make_scheduler, plateau_trace, schedule_curves
 
 # --------------------------------------------------------------------------- specs
 
@@ -240,7 +240,8 @@ def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_e
     Returns:
         dict with ``"lr"`` and ``"momentum"`` (one value per batch,
         ``num_epochs * steps_per_epoch`` of them), ``"per"`` (how it was
-        stepped), and ``"val_loss"`` for ReduceLROnPlateau.
+        stepped), and for ReduceLROnPlateau ``"val_loss"`` and ``"trace"`` (see
+        :func:`~lrcourse.schedules.plateau_trace`: why each reduction fired).
 
     Example:
         >>> c = explorer_curve("StepLR", {"step_size": 1, "gamma": 0.5}, lr=1.0,
@@ -264,6 +265,7 @@ def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_e
         out[key] = curves[key] if per == "batch" else np.repeat(curves[key], steps_per_epoch)
     if metrics is not None:
         out["val_loss"] = metrics
+        out["trace"] = plateau_trace(metrics, lr, **params)
     return out
 
 
@@ -364,6 +366,18 @@ def _control(p: Param):
     raise ValueError(f"unknown control kind {p.kind!r}")
 
 
+def html_escape(text: str) -> str:
+    """``html.escape``, for text shown in an HTML widget.
+
+    Example:
+        >>> html_escape("lr < 0.1")
+        'lr &lt; 0.1'
+    """
+    import html
+
+    return html.escape(text)
+
+
 def _message_html(text: str, error: bool) -> str:
     import html
 
@@ -426,6 +440,7 @@ class ScheduleExplorer:
         (self.line,) = self.ax.plot([], [], color=PALETTE[0], lw=2, label="current")
         (self.momentum_line,) = self.ax_mom.plot([], [], color=PALETTE[1], lw=1.5)
         (self.val_line,) = self.ax_mom.plot([], [], color=PALETTE[2], lw=1.5)
+        (self.reductions,) = self.ax_mom.plot([], [], "v", color=PALETTE[1], ms=8, label="reduction fires")
         self.pins: list = []
         self.controls: dict = {}
         self.last: dict | None = None
@@ -510,14 +525,20 @@ class ScheduleExplorer:
         name = self.scheduler.value
         show_mom = SPECS[name].get("momentum") and self.controls.get("cycle_momentum") is not None \
             and self.controls["cycle_momentum"].value
+        explained = ""
         if name == "ReduceLROnPlateau":
             epochs = np.arange(len(c["val_loss"]))
             scale = 1 if self.common["x_axis"].value == "epochs" else self.common["steps_per_epoch"].value
             self.val_line.set_data(epochs * scale, c["val_loss"])
+            fired = [t for t in c["trace"] if t["reduced"]]
+            # the metric of epoch e (1-based) is plotted at index e - 1; its reduction starts at index e
+            self.reductions.set_data([(t["epoch"] - 1) * scale for t in fired], [t["metric"] for t in fired])
+            explained = "<br>".join(html_escape(t["why"]) for t in fired) or "No reduction fires on this curve."
             self.momentum_line.set_data([], [])
             self.ax_mom.set_ylabel("val loss (given)")
         else:
             self.val_line.set_data([], [])
+            self.reductions.set_data([], [])
             self.momentum_line.set_data(*((x, c["momentum"]) if show_mom else ([], [])))
             label = "beta1" if self.common["optimizer"].value == "adam" else "momentum"
             self.ax_mom.set_ylabel(label if show_mom else f"{label} (not cycled)")
@@ -542,6 +563,8 @@ class ScheduleExplorer:
         self.message.value = _message_html(
             f"{title}, stepped per {c['per']}: torch's lr at each of {len(lr)} batches, "
             f"from {lr[0]:.3g} to {lr[-1]:.3g} (min {lr.min():.3g}, max {lr.max():.3g})", error=False)
+        if explained:
+            self.message.value += f"<div style='font-family:monospace; font-size:12px'>{explained}</div>"
 
     def _show_lower(self, show: bool):
         """Show the lower panel (momentum or validation loss) only when it has something to show."""

@@ -183,3 +183,21 @@ def test_torch_errors_are_rewrapped_readably():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     with pytest.raises(ValueError, match=r"LinearLR\(start_factor=2.0\) cannot be built"):
         make_scheduler("LinearLR", opt, start_factor=2.0)
+
+
+def test_plateau_trace_explains_torchs_own_decisions():
+    from lrcourse.schedules import plateau_trace
+
+    losses = [1.0, 0.9, 0.95, 0.93, 0.92, 0.91, 0.9, 0.89]
+    params = dict(patience=1, factor=0.5, threshold=0.05, cooldown=1)
+    trace = plateau_trace(losses, **params)
+    # the rates it reports are exactly those of the real scheduler
+    np.testing.assert_array_equal([t["lr"] for t in trace], lr_curve("ReduceLROnPlateau", 8, metrics=losses, **params))
+    assert [t["epoch"] for t in trace if t["reduced"]] == [4, 7]
+    assert "2 bad epochs > patience 1, so lr 0.1 -> 0.05" in trace[3]["why"]
+    assert "cooldown holds" in trace[4]["why"]
+    assert "needs < 0.855" in trace[2]["why"]  # rel threshold: 0.9 * (1 - 0.05)
+    acc = plateau_trace([0.5, 0.6, 0.6, 0.6], mode="max", patience=1, threshold=0.0)
+    assert acc[3]["reduced"] and "needs > 0.6" in acc[3]["why"]
+    with pytest.raises(ValueError, match="metrics is empty"):
+        plateau_trace([])

@@ -294,3 +294,16 @@ def test_gradient_descent_explorer_follows_the_slider():
     assert ex.marker.get_xdata()[0] == pytest.approx(0.14, abs=1e-3)
     ex2 = explore_gradient_descent(x=(1, 2, 3, 4, 5, 6), lr=0.01)
     assert ex2.limit == pytest.approx(2 / (2 * np.mean(np.arange(1, 7) ** 2)))
+
+
+def test_plateau_explorer_marks_and_explains_each_reduction():
+    ex = explore_schedule("ReduceLROnPlateau", num_epochs=40)
+    fired = [t for t in explorer_curve("ReduceLROnPlateau", num_epochs=40)["trace"] if t["reduced"]]
+    assert fired, "the default curve has at least one reduction"
+    assert list(ex.reductions.get_xdata()) == [t["epoch"] - 1 for t in fired]
+    assert all(html_escape(t["why"]) in ex.message.value for t in fired)
+    ex.controls["patience"].value = 20
+    assert "No reduction fires" in ex.message.value and len(ex.reductions.get_xdata()) == 0
+
+
+from lrcourse.widgets import html_escape  # noqa: E402
