@@ -6,3 +6,35 @@ The course's notebooks import what they need from the submodules, for example
 """
 
 __version__ = "0.1.0"
+
+
+def setup_notebook(seed: int = 0, device=None):
+    r"""What every notebook's setup cell does: versions, device, data source, seed.
+
+    Prints one line of package versions, the device, and the line that says
+    which MNIST is in use, then seeds Python, NumPy and torch.
+
+    Args:
+        seed (int): the seed. Default: ``0``.
+        device (str, optional): force a device, for example ``"cpu"``. Default:
+            :func:`~lrcourse.device.pick_device`'s choice.
+
+    Returns:
+        (device, mnist, generator): the torch device, the
+        :class:`~lrcourse.data.MNISTData` splits on it, and a CPU generator
+        seeded with ``seed`` for the data order.
+
+    Example:
+        >>> device, mnist, generator = setup_notebook(0, device="cpu")  # doctest: +ELLIPSIS
+        python ...
+        Device: cpu ...
+        Data: ...
+    """
+    from .data import load_mnist
+    from .device import describe_device, pick_device, seed_everything, versions
+
+    print(versions())
+    device = pick_device(device)
+    print("Device:", describe_device(device))
+    mnist = load_mnist(device)
+    return device, mnist, seed_everything(seed)

@@ -87,7 +87,7 @@ def versions() -> str:
     from importlib import metadata
 
     parts = [f"python {platform.python_version()}"]
-    for pkg in ("torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "lrcourse"):
+    for pkg in ("torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "pytorch-optimizer", "lrcourse"):
         try:
             parts.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:

@@ -31,15 +31,18 @@ import time
 
 import torch
 
-from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.device import describe_device
 
 start = time.perf_counter()
-print(versions())
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
+
+# %% [markdown]
+# Every notebook starts with `setup_notebook`. It prints the package versions, picks the device
+# with `lrcourse.device.pick_device()` (CUDA, else Apple's MPS, else the CPU), loads MNIST as
+# tensors on that device with `lrcourse.data.load_mnist()`, printing which source it used, and
+# seeds Python, NumPy and torch with `lrcourse.device.seed_everything(0)`, so a CPU run repeats
+# exactly. `generator` fixes the order of the training batches.
 
 # %% [markdown]
 # ## The course map

@@ -37,15 +37,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.device import describe_device, seed_everything
 
 start = time.perf_counter()
-print(versions())
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
 # ## 1. Gradient descent on y = 2x, by hand

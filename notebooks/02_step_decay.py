@@ -35,19 +35,16 @@ import matplotlib.pyplot as plt
 import torch
 from torch.optim.lr_scheduler import MultiStepLR, StepLR
 
-from lrcourse.data import linear_data, load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.data import linear_data
+from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
 from lrcourse.schedules import lr_curve
 from lrcourse.train import fit
 
 start = time.perf_counter()
-print(versions())
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
 # ## 1. StepLR: multiply the rate by gamma every step_size epochs

@@ -37,19 +37,15 @@ import torch.nn.functional as F
 from torch.nn.utils import parameters_to_vector
 from torch.optim.lr_scheduler import ExponentialLR, LambdaLR, MultiplicativeLR, PolynomialLR
 
-from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
 from lrcourse.schedules import TimeBasedLR, WallClockLR, lr_curve
 from lrcourse.train import evaluate, fit
 
 start = time.perf_counter()
-print(versions())
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
 # ## 1. `ExponentialLR`: multiply the rate by `gamma` every epoch

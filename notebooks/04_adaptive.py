@@ -35,19 +35,15 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import ExponentialLR, LinearLR, ReduceLROnPlateau, SequentialLR
 
-from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_runs
 from lrcourse.schedules import plateau_trace
 from lrcourse.train import fit
 
 start = time.perf_counter()
-print(versions())
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
 # ## 1. How `ReduceLROnPlateau` decides

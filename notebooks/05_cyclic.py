@@ -31,7 +31,6 @@
 # %%
 import time
 import warnings
-from importlib import metadata
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,20 +38,15 @@ import torch
 from torch.optim.lr_scheduler import (ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
                                       LambdaLR, LinearLR, OneCycleLR, SequentialLR)
 
-from lrcourse.data import load_mnist
-from lrcourse.device import describe_device, pick_device, seed_everything, versions
+from lrcourse import setup_notebook
+from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import new_axes, plot_lr_curve, plot_runs
 from lrcourse.schedules import lr_curve, momentum_curve
 from lrcourse.train import fit
 
 start = time.perf_counter()
-print(versions())
-print("pytorch-optimizer", metadata.version("pytorch-optimizer"))
-device = pick_device()
-print("Device:", describe_device(device))
-mnist = load_mnist(device)
-generator = seed_everything(0)
+device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
 # ## 1. `CyclicLR`: a rate that goes up and down

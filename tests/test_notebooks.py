@@ -58,7 +58,7 @@ def test_skeleton(py):
         assert heading in md, f"missing {heading}"
     assert re.search(r"^## 1\. ", md, re.M), "numbered sections"
     setup = nb.cells[1].source
-    assert "pick_device" in setup and "load_mnist" in setup and "versions()" in setup
+    assert "setup_notebook(" in setup, "the setup cell prints versions, device and data source, and seeds"
 
 
 @pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)

@@ -67,3 +67,17 @@ print("clean")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "clean" in proc.stdout
+
+
+def test_setup_notebook_prints_versions_device_and_source(offline_root, capsys):
+    import torch
+
+    from lrcourse import setup_notebook
+    from lrcourse.data import MNISTData
+
+    device, mnist, generator = setup_notebook(seed=3, device="cpu")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("python ") and "torch " in lines[0] and "lrcourse " in lines[0]
+    assert lines[1].startswith("Device: cpu") and lines[2].startswith("Data: offline MNIST sample")
+    assert device.type == "cpu" and isinstance(mnist, MNISTData) and mnist.device.type == "cpu"
+    assert torch.equal(torch.randperm(5, generator=generator), torch.randperm(5, generator=torch.Generator().manual_seed(3)))
