@@ -96,9 +96,7 @@ def plot_history(history, axes=None, x: str = "step", label: str | None = None, 
     ax_loss, ax_acc, ax_lr = axes
     label = label if label is not None else history.label
     color = color or PALETTE[len(ax_lr.lines) % len(PALETTE)]
-    steps = np.asarray(history.steps["epoch"])
-    n = len(steps)
-    nb = max(1, np.sum(steps == 1)) if n else 1  # batches per epoch
+    n, nb = history.num_steps, history.steps_per_epoch
     epochs = np.asarray(history.epochs["epoch"], dtype=float)
     if x == "step":
         xs = np.arange(1, n + 1)

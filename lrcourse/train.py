@@ -67,15 +67,24 @@ class History:
     def num_steps(self) -> int:
         return len(self.steps["loss"])
 
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in the first epoch (1 before any step)."""
+        return max(1, self.steps["epoch"].count(1))
+
+    @property
+    def state(self) -> str:
+        """``"diverged"``, ``"stopped"`` or ``"ok"``."""
+        return "diverged" if self.diverged else "stopped" if self.stopped else "ok"
+
     def final(self, key: str = "val_acc"):
         """The last recorded value of an epoch metric, or ``None``."""
         values = self.epochs.get(key, [])
         return values[-1] if values else None
 
     def __repr__(self) -> str:
-        state = "diverged" if self.diverged else "stopped" if self.stopped else "ok"
         return (f"History({self.label!r}, epochs={len(self.epochs['epoch'])}, "
-                f"steps={self.num_steps}, final val_acc={self.final()}, {state})")
+                f"steps={self.num_steps}, final val_acc={self.final()}, {self.state})")
 
 
 def scheduler_interval(scheduler, step_per: str | None = None) -> str:
@@ -331,7 +340,7 @@ def fit(
 
 
 def histories_table(histories: Iterable[History]) -> list[dict]:
-    r"""One summary row per run: label, epochs, final losses and accuracy, time, state.
+    r"""One summary row per run: label, epochs, steps, final losses and accuracy, time, state.
 
     Example:
         >>> histories_table([History(label="a")])[0]["label"]
@@ -342,11 +351,12 @@ def histories_table(histories: Iterable[History]) -> list[dict]:
         rows.append({
             "label": h.label,
             "epochs": len(h.epochs["epoch"]),
+            "steps": h.num_steps,
             "train_loss": h.final("train_loss"),
             "val_loss": h.final("val_loss"),
             "val_acc": h.final("val_acc"),
             "time_s": sum(h.epochs["time"]),
-            "state": "diverged" if h.diverged else "stopped" if h.stopped else "ok",
+            "state": h.state,
         })
     return rows
 

@@ -1030,9 +1030,9 @@ class TrainPanel:
         h = run.history
         if run.error:
             msg, err = f"{run.label} failed: {run.error}", True
-        elif h.diverged:
+        elif h.state == "diverged":
             msg, err = f"{run.label} diverged: {h.message}", True
-        elif h.stopped:
+        elif h.state == "stopped":
             msg, err = f"{run.label} stopped after {h.num_steps} steps.", False
         else:
             msg, err = f"{run.label} finished: {h.num_steps} steps in {sum(h.epochs['time']):.1f} s.", False
@@ -1062,7 +1062,7 @@ class TrainPanel:
     @staticmethod
     def _series(history, problem):
         steps = np.arange(1, history.num_steps + 1)
-        nb = max(1, history.steps["epoch"].count(1)) if history.num_steps else 1
+        nb = history.steps_per_epoch
         ep = np.asarray(history.epochs["epoch"], dtype=float) * nb
         metric = history.epochs["val_acc"] if problem == "MNIST CNN" else history.epochs["val_loss"]
         metric = [np.nan if v is None else v for v in metric]
@@ -1098,6 +1098,8 @@ class TrainPanel:
     def _render_board(self):
         import html
 
+        from .train import histories_table
+
         head = "<tr><th>run</th><th>state</th><th>steps</th><th>final train loss</th>" \
                "<th>final val loss</th><th>val acc</th><th>time (s)</th></tr>"
         rows = []
@@ -1107,12 +1109,12 @@ class TrainPanel:
                 rows.append(f"<tr><td>{html.escape(r.label)}</td><td>error</td><td colspan=5>"
                             f"{html.escape(r.error)}</td></tr>")
                 continue
-            state = "diverged" if h.diverged else "stopped" if h.stopped else "ok"
+            row = histories_table([h])[0]
             fmt = lambda v, f: "" if v is None else format(v, f)  # noqa: E731
             rows.append(
-                f"<tr><td>{html.escape(r.label)}</td><td>{state}</td><td>{h.num_steps}</td>"
-                f"<td>{fmt(h.final('train_loss'), '.4g')}</td><td>{fmt(h.final('val_loss'), '.4g')}</td>"
-                f"<td>{fmt(h.final('val_acc'), '.3f')}</td><td>{sum(h.epochs['time']):.2f}</td></tr>")
+                f"<tr><td>{html.escape(r.label)}</td><td>{row['state']}</td><td>{row['steps']}</td>"
+                f"<td>{fmt(row['train_loss'], '.4g')}</td><td>{fmt(row['val_loss'], '.4g')}</td>"
+                f"<td>{fmt(row['val_acc'], '.3f')}</td><td>{row['time_s']:.2f}</td></tr>")
         self.board.value = ("<table style='font-size:12px'>" + head + "".join(rows) + "</table>"
                             if rows else "<i>No runs yet: pick a schedule and click Train.</i>")
 

@@ -165,7 +165,7 @@ def test_fit_rejects_empty_data_and_foreign_scheduler():
 def test_histories_table():
     h = History(label="a")
     h.epochs.update(epoch=[1], train_loss=[1.0], val_loss=[0.9], val_acc=[0.5], time=[2.0])
-    assert histories_table([h]) == [{"label": "a", "epochs": 1, "train_loss": 1.0, "val_loss": 0.9,
+    assert histories_table([h]) == [{"label": "a", "epochs": 1, "steps": 0, "train_loss": 1.0, "val_loss": 0.9,
                                      "val_acc": 0.5, "time_s": 2.0, "state": "ok"}]
 
 
