@@ -168,6 +168,60 @@ print(json.dumps(out))
 """
 
 
+def finder_cost(threads: int = 2, num_iter: int = 100, batch_size: int = 64, repeat: int = 3,
+                device: str = "cpu") -> dict:
+    r"""Cost of an LR range test of ``num_iter`` iterations against ``num_iter`` plain training steps.
+
+    Both use the course MnistCNN with SGD(momentum=0.9) on the same MNIST
+    batches. The range test's time includes saving and restoring the model
+    and optimizer; its rates stay below divergence so it runs every iteration.
+
+    Example:
+        >>> r = finder_cost(num_iter=20, repeat=1)  # doctest: +SKIP
+        >>> r["iterations"]  # doctest: +SKIP
+        20
+    """
+    from .data import Split, _normalize, mnist_arrays
+    from .finder import LRFinder, _batches_forever
+    from .models import MnistCNN
+
+    torch.set_num_threads(threads)
+    arrays = mnist_arrays(download=False)
+    images, labels = arrays["train"]
+    split = Split(_normalize(images), labels).to(device)
+    torch.manual_seed(0)
+    model = MnistCNN().to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    finder = LRFinder(model, opt, loss_fn)
+
+    def plain():
+        batches = _batches_forever(split, batch_size, torch.Generator().manual_seed(0))  # as the finder's
+        for _ in range(num_iter):
+            xb, yb = next(batches)
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(xb), yb).backward()
+            opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    def range_test():
+        finder.range_test(split, start_lr=1e-6, end_lr=1e-2, num_iter=num_iter, batch_size=batch_size,
+                          verbose=False)
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    plain(), range_test()  # warm-up
+    t_finder, t_plain = [], []
+    for _ in range(repeat):  # interleaved, so drifting machine load hits both alike
+        t_plain.append(_median_time(plain, 1))
+        t_finder.append(_median_time(range_test, 1))
+    t_plain, t_finder = statistics.median(t_plain), statistics.median(t_finder)
+    return {"device": device, "threads": threads, "num_iter": num_iter, "batch_size": batch_size,
+            "iterations": len(finder.history["lr"]), "plain_s": t_plain, "finder_s": t_finder,
+            "ratio": t_finder / t_plain, "target_ratio": 1.15}
+
+
 def _peak_rss_mb() -> float:
     try:
         import resource
@@ -273,10 +327,12 @@ def run_all(threads: int = 2, quick: bool = False) -> dict:
         "lr_curve": curve_speed(repeat=2 if quick else 5),
         "widget": widget_latency(repeat=5 if quick else 21),
         "memory": epoch_memory(threads),
+        "finder": finder_cost(threads, repeat=1 if quick else 5),
     }
     if torch.cuda.is_available():
         results["throughput_cuda"] = throughput(threads, repeat=1 if quick else 3, device="cuda")
         results["memory_cuda"] = epoch_memory(threads, device="cuda")
+        results["finder_cuda"] = finder_cost(threads, repeat=1 if quick else 5, device="cuda")
     return results
 
 
@@ -312,13 +368,23 @@ def format_report(r: dict) -> str:
         f"   {m['peak_rss_mb']:.0f} MB resident at peak, {m['rss_before_mb']:.0f} MB just before the epoch "
         f"(torch, data and model loaded)",
     ]
+    if "finder" in r:
+        f = r["finder"]
+        lines += ["", f"5. LR range test vs plain training, {f['num_iter']} iterations of batch {f['batch_size']} "
+                  f"on {f['device']}",
+                  f"   range test {f['finder_s'] * 1000:.0f} ms (save, sweep, restore)   plain steps "
+                  f"{f['plain_s'] * 1000:.0f} ms   ratio {f['ratio']:.2f}x",
+                  f"   (target <= {f['target_ratio']:.2f}x: {ok(f['ratio'] <= f['target_ratio'])})"]
     if "notebooks" in r:
         lines += ["", "Notebook run times (fresh kernel, executed from the .py source; target <= 90 s each)"]
         lines += [f"   {n['notebook']:<24} {n['seconds']:6.1f} s" for n in r["notebooks"]]
     if "throughput_cuda" in r:
         g, gm = r["throughput_cuda"], r["memory_cuda"]
-        lines += ["", f"5. On the GPU ({r['machine']['cuda']})",
+        lines += ["", f"6. On the GPU ({r['machine']['cuda']})",
                   f"   course MnistCNN {g['course_img_per_s']:,.0f} images/s vs reference "
                   f"{g['reference_img_per_s']:,.0f} images/s (ratio {g['ratio']:.1f}x)",
                   f"   peak CUDA memory of one epoch: {gm.get('cuda_peak_mb', 0):.0f} MB"]
+        if "finder_cuda" in r:
+            fc = r["finder_cuda"]
+            lines.append(f"   LR range test vs plain training, {fc['num_iter']} iterations: ratio {fc['ratio']:.2f}x")
     return "\n".join(lines)

@@ -139,3 +139,60 @@ def plot_runs(histories, axes=None, x: str = "step"):
     for i, h in enumerate(histories):
         plot_history(h, axes=axes, x=x, color=PALETTE[i % len(PALETTE)], label=h.label or f"run {i + 1}")
     return axes
+
+
+#: one marker per LR-finder suggestion method
+FINDER_MARKERS = {"steepest": "v", "minimum": "o", "valley": "D", "slide": "s"}
+
+
+def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_start: int = 10,
+                skip_end: int = 5, log_lr: bool = True, label: str = "smoothed loss", color=None):
+    r"""An LR range-test curve: loss against rate, with suggested rates marked.
+
+    Args:
+        lrs (sequence of float): the swept rates.
+        losses (sequence of float): the smoothed losses.
+        ax (Axes, optional): where to draw. Default: a new figure.
+        raw_losses (sequence of float, optional): drawn faintly behind. Default: ``None``.
+        suggestions (dict, optional): ``{method: lr}``; a ``str`` value (a method
+            that could not answer) is listed in the legend as "n/a". Default: ``None``.
+        skip_start (int): points hidden at the start. Default: ``10``.
+        skip_end (int): points hidden at the end. Default: ``5``.
+        log_lr (bool): log-scale rate axis. Default: ``True``.
+        label (str): legend label of the curve. Default: ``"smoothed loss"``.
+        color: the curve's colour. Default: the first of the palette.
+
+    Returns:
+        Axes: the axes drawn on.
+
+    Example:
+        >>> lrs = np.logspace(-4, 0, 50)
+        >>> ax = plot_finder(lrs, (np.log10(lrs) + 2) ** 2, suggestions={"minimum": 0.001}, skip_start=0, skip_end=0)
+        >>> ax.get_xscale()
+        'log'
+    """
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    if lrs.ndim != 1 or lrs.shape != losses.shape or len(lrs) == 0:
+        raise ValueError("lrs and losses must be non-empty 1-D sequences of the same length.")
+    if ax is None:
+        _, ax = new_axes()
+    shown = slice(skip_start, max(skip_start, len(lrs) - skip_end))
+    color = color or PALETTE[0]
+    if raw_losses is not None:
+        ax.plot(lrs[shown], np.asarray(raw_losses, dtype=float)[shown], color=color, alpha=0.25, lw=0.8,
+                label="raw loss")
+    ax.plot(lrs[shown], losses[shown], color=color, label=label)
+    for i, (method, lr) in enumerate((suggestions or {}).items()):
+        marker = FINDER_MARKERS.get(method, "x")
+        if isinstance(lr, str):
+            ax.plot([], [], marker=marker, ls="none", color="grey", label=f"{method}: n/a")
+            continue
+        y = np.interp(np.log10(lr), np.log10(lrs), losses) if log_lr else np.interp(lr, lrs, losses)
+        ax.plot([lr], [y], marker=marker, ms=8, ls="none", color=PALETTE[(i + 1) % len(PALETTE)],
+                markeredgecolor="black", label=f"{method}: {lr:.2g}")
+    if log_lr:
+        ax.set_xscale("log")
+    ax.set_xlabel("learning rate" + (" (log scale)" if log_lr else ""))
+    ax.set_ylabel("loss")
+    ax.legend(loc="best", fontsize="small")
+    return ax

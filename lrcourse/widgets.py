@@ -663,7 +663,23 @@ def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:
 
 
 # --------------------------------------------------------------------------- gradient descent
-class GradientDescentExplorer:
+class _SliderPanel:
+    """A row of ``controls``, a ``message`` line, and a :class:`LiveFigure` ``live`` shown below them."""
+
+    @property
+    def widget(self):
+        import ipywidgets as W
+
+        return W.VBox([W.HBox(list(self.controls.values())), self.message])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+        display(self.live.canvas)
+
+
+class GradientDescentExplorer(_SliderPanel):
     r"""Gradient descent on the one weight of y = w·x, with a slider for the learning rate.
 
     Three panels: the loss as a parabola in ``w`` with the iterates on it; the
@@ -749,17 +765,6 @@ class GradientDescentExplorer:
             f"1 - lr·L = {factor:.3f} (L = {self.curv:g}). After {n} steps w = {p['w'][-1]:.4g}, "
             f"loss = {p['loss'][-1]:.3g}.", error=regime == "diverging")
 
-    @property
-    def widget(self):
-        import ipywidgets as W
-
-        return W.VBox([W.HBox(list(self.controls.values())), self.message])
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-        display(self.live.canvas)
 
 
 def explore_gradient_descent(x=(1, 2, 3, 4), slope: float = 2.0, **kwargs) -> GradientDescentExplorer:
@@ -777,6 +782,110 @@ def explore_gradient_descent(x=(1, 2, 3, 4), slope: float = 2.0, **kwargs) -> Gr
     """
     x = np.asarray(x, dtype=float)
     return GradientDescentExplorer(x, slope * x, **kwargs)
+
+
+# --------------------------------------------------------------------------- LR finder
+class FinderExplorer(_SliderPanel):
+    r"""Re-read a stored LR range test live: sliders for the smoothing and the skipped ends.
+
+    Nothing is re-run: the raw losses the finder recorded are smoothed again
+    (:func:`~lrcourse.finder.smooth_losses`) and every suggestion method
+    (:func:`~lrcourse.finder.suggest_lr`) reads the new curve. Build it with
+    :func:`explore_finder`.
+
+    Args:
+        finder (LRFinder): a finder after ``range_test``.
+        marks (dict, optional): ``{label: lr}`` drawn as dashed vertical lines,
+            for example a known divergence limit. Default: ``None``.
+
+    Example:
+        >>> from lrcourse.finder import LRFinder
+        >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+        >>> lrs = np.logspace(-4, 0, 41)
+        >>> raw = list((np.log10(lrs) + 2) ** 2)
+        >>> f.history = {"lr": list(lrs), "loss": raw, "raw_loss": raw}
+        >>> ex = FinderExplorer(f)
+        >>> ex.controls["smooth_f"].value = 0.0
+        >>> round(ex.suggestions["minimum"], 6)
+        0.001
+    """
+
+    def __init__(self, finder, marks: dict | None = None):
+        import ipywidgets as W
+
+        if not finder.history["lr"]:
+            raise ValueError("The finder has no curve yet: call finder.range_test(...) first.")
+        self.finder, self.marks = finder, dict(marks or {})
+        n = len(finder.history["lr"])
+        style = {"description_width": "initial"}
+        smooth_f = finder.settings.get("smooth_f", 0.98)
+        self.controls = {
+            "smooth_f": W.FloatSlider(value=smooth_f, min=0.0, max=0.99, step=0.01, description="smooth_f (β)",
+                                      style=style, layout=W.Layout(width="320px")),
+            "skip_start": W.IntSlider(value=min(10, n // 3), min=0, max=max(n // 2, 1), description="skip_start",
+                                      style=style),
+            "skip_end": W.IntSlider(value=min(5, n // 3), min=0, max=max(n // 2, 1), description="skip_end",
+                                    style=style),
+        }
+        self.message = W.HTML()
+        self.suggestions: dict = {}
+        self.live = LiveFigure(1, figsize=(6.4, 3.4))
+        self.ax = self.live.axes[0]
+        for w in self.controls.values():
+            w.observe(lambda _: self.update(), "value")
+        self.update()
+
+    def update(self):
+        """Re-smooth, re-suggest and redraw."""
+        from .finder import smooth_losses
+        from .plots import plot_finder
+
+        beta, skip_start, skip_end = (self.controls[k].value for k in ("smooth_f", "skip_start", "skip_end"))
+        h = self.finder.history
+        try:
+            losses = smooth_losses(h["raw_loss"], beta)
+            self.suggestions = self.finder.suggestions(skip_start=skip_start, skip_end=skip_end, smooth_f=beta)
+        except Exception as err:  # shown to the learner, never swallowed
+            self.message.value = _message_html(f"{type(err).__name__}: {err}", error=True)
+            return
+        self.ax.cla()
+        self.ax.grid(True, alpha=0.3)
+        plot_finder(h["lr"], losses, ax=self.ax, raw_losses=h["raw_loss"], suggestions=self.suggestions,
+                    skip_start=skip_start, skip_end=skip_end, label=f"smoothed, β = {beta:.2f}")
+        for i, (label, lr) in enumerate(self.marks.items()):
+            self.ax.axvline(lr, color=PALETTE[6 - i % 2], ls="--", lw=1)
+            self.ax.text(lr, 0.97, f" {label}", transform=self.ax.get_xaxis_transform(), va="top",
+                         fontsize="small")
+        self.live.fig.canvas.draw_idle()
+        parts = [f"{m}: {v:.3g}" if not isinstance(v, str) else f"{m}: n/a ({v})"
+                 for m, v in self.suggestions.items()]
+        shown = len(h["lr"]) - skip_start - skip_end
+        self.message.value = _message_html(
+            f"{shown} of {len(h['lr'])} points shown, smoothed with β = {beta:.2f} (the average lags about "
+            f"β/(1-β) = {beta / (1 - beta):.0f} points behind). Suggestions: " + "; ".join(parts) + ".",
+            error=False)
+
+
+
+def explore_finder(finder, **kwargs) -> FinderExplorer:
+    r"""Explore a finished LR range test live: smoothing and skipped ends, with every suggestion.
+
+    Args:
+        finder (LRFinder): a finder after ``range_test``.
+        **kwargs: ``marks={label: lr}`` for dashed reference lines.
+
+    Example:
+        >>> from lrcourse.data import linear_data
+        >>> from lrcourse.finder import LRFinder
+        >>> from lrcourse.models import linear_model
+        >>> model = linear_model()
+        >>> finder = LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.01))
+        >>> finder.range_test(linear_data("cpu"), start_lr=1e-4, end_lr=1, num_iter=50, verbose=False)
+        >>> ex = explore_finder(finder)
+        >>> sorted(ex.suggestions)
+        ['minimum', 'slide', 'steepest', 'valley']
+    """
+    return FinderExplorer(finder, **kwargs)
 
 
 # --------------------------------------------------------------------------- train live

@@ -1,0 +1,492 @@
+"""The learning-rate range test (L. Smith, 2015): sweep the rate up, watch the loss, pick a rate.
+
+:class:`LRFinder` raises the rate after every mini-batch, from ``start_lr`` to
+``end_lr`` on an exponential or a linear scale, records the loss, stops when
+the loss blows up, and then puts the model, the optimizer and any attached
+scheduler back exactly as they were. :func:`suggest_lr` reads a rate off a
+recorded curve with one of four documented methods; it is a pure function, so
+a widget can re-read a stored curve with other settings without re-running.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data import MNISTData, Split
+from .train import evaluate
+
+#: the suggestion methods of :func:`suggest_lr`, in the order a plot lists them
+METHODS = ("steepest", "minimum", "valley", "slide")
+
+
+def sweep_lrs(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp") -> np.ndarray:
+    r"""The rates a range test uses, one per iteration.
+
+    ``"exp"``: :math:`lr_i = start \cdot (end/start)^{i/(N-1)}`, evenly spaced on a log axis.
+    ``"linear"``: :math:`lr_i = start + (end - start) \cdot i/(N-1)`.
+    Both start at ``start_lr`` and end at ``end_lr`` exactly, for ``i = 0 .. N-1``.
+
+    Args:
+        start_lr (float): the first rate (> 0).
+        end_lr (float): the last rate (> ``start_lr``).
+        num_iter (int): the number of rates (>= 5).
+        step_mode (str): ``"exp"`` or ``"linear"``. Default: ``"exp"``.
+
+    Example:
+        >>> sweep_lrs(1e-3, 1e-1, 5).round(6).tolist()
+        [0.001, 0.003162, 0.01, 0.031623, 0.1]
+        >>> sweep_lrs(0.1, 0.5, 5, "linear").round(6).tolist()
+        [0.1, 0.2, 0.3, 0.4, 0.5]
+    """
+    _check_sweep(start_lr, end_lr, num_iter, step_mode)
+    frac = np.arange(num_iter) / (num_iter - 1)
+    if step_mode == "exp":
+        return start_lr * (end_lr / start_lr) ** frac
+    return start_lr + (end_lr - start_lr) * frac
+
+
+def _check_sweep(start_lr, end_lr, num_iter, step_mode) -> None:
+    if step_mode not in ("exp", "linear"):
+        raise ValueError(f"step_mode must be 'exp' (geometric) or 'linear', got {step_mode!r}.")
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}.")
+    if end_lr <= start_lr:
+        raise ValueError(f"end_lr ({end_lr:g}) must be larger than start_lr ({start_lr:g}): "
+                         "the range test sweeps the rate upwards, for example start_lr=1e-7, end_lr=10.")
+    if isinstance(num_iter, bool) or not isinstance(num_iter, int) or num_iter < 5:
+        raise ValueError(f"num_iter must be an integer >= 5 (one rate per mini-batch), got {num_iter!r}; "
+                         "100 is a good start.")
+
+
+def smooth_losses(losses, smooth_f: float = 0.98) -> np.ndarray:
+    r"""Debiased exponential moving average of ``losses`` (as in Adam's bias correction).
+
+    :math:`m_i = \beta m_{i-1} + (1-\beta) L_i`, :math:`m_{-1} = 0`, and the smoothed loss is
+    :math:`m_i / (1 - \beta^{i+1})`, with :math:`\beta` = ``smooth_f``. Dividing by
+    :math:`1-\beta^{i+1}` removes the pull towards the zero start, so the first value is
+    :math:`L_0` itself. ``smooth_f=0`` returns the losses unchanged.
+
+    Args:
+        losses (sequence of float): raw losses, in order.
+        smooth_f (float): :math:`\beta` in ``[0, 1)``; larger is smoother. Default: ``0.98``.
+
+    Example:
+        >>> smooth_losses([1.0, 1.0, 1.0], 0.9).tolist()
+        [1.0, 1.0, 1.0]
+        >>> smooth_losses([2.0, 0.0], 0.5).round(4).tolist()
+        [2.0, 0.6667]
+    """
+    if isinstance(smooth_f, bool) or not isinstance(smooth_f, (int, float)) or not 0 <= smooth_f < 1:
+        raise ValueError(f"smooth_f must be in [0, 1) (0 means no smoothing), got {smooth_f!r}.")
+    losses = np.asarray(losses, dtype=float)
+    out = np.empty_like(losses)
+    avg = 0.0
+    for i, loss in enumerate(losses):
+        avg = smooth_f * avg + (1 - smooth_f) * loss
+        out[i] = avg / (1 - smooth_f ** (i + 1))
+    return out
+
+
+def _trimmed(lrs, losses, skip_start: int, skip_end: int, method: str):
+    for name, value in (("skip_start", skip_start), ("skip_end", skip_end)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    if lrs.shape != losses.shape or lrs.ndim != 1:
+        raise ValueError(f"lrs and losses must be 1-D and the same length, got {lrs.shape} and {losses.shape}.")
+    end = len(lrs) - skip_end
+    lrs, losses = lrs[skip_start:end], losses[skip_start:end]
+    keep = np.isfinite(losses)
+    lrs, losses = lrs[keep], losses[keep]
+    if len(lrs) < 5:
+        raise ValueError(
+            f"'{method}' needs at least 5 points, but the curve has {len(lrs)} after skipping "
+            f"{skip_start} at the start and {skip_end} at the end (and any NaN/inf). Lower skip_start/"
+            "skip_end, or run range_test with a larger num_iter or a larger diverge_th.")
+    if np.ptp(losses) <= 1e-12 * max(1.0, abs(losses).max()):
+        raise ValueError(
+            f"'{method}' cannot read a rate off a flat curve: the loss stayed at {losses[0]:.4g}. Sweep "
+            "to a larger end_lr, or check that the optimizer holds the model's parameters.")
+    return lrs, losses
+
+
+def _steepest(lrs, losses, **_):
+    slope = np.gradient(losses, np.log10(lrs))
+    return lrs[int(np.argmin(slope))]
+
+
+def _minimum(lrs, losses, **_):
+    return lrs[int(np.argmin(losses))] / 10
+
+
+def _valley(lrs, losses, **_):
+    # longest strictly decreasing subsequence; length[i] and start[i] of the best chain ending at i
+    n = len(losses)
+    length, start = np.ones(n, dtype=int), np.arange(n)
+    for i in range(1, n):
+        higher = np.flatnonzero(losses[:i] > losses[i])
+        if len(higher):  # the longest chain to extend; of equals, the nearest (a tight stretch)
+            j = higher[len(higher) - 1 - np.argmax(length[higher][::-1])]
+            length[i], start[i] = length[j] + 1, start[j]
+    end = int(np.argmax(length))
+    return lrs[(start[end] + end) // 2]
+
+
+def _slide(lrs, losses, window: int = 15, thresh: float = 0.005, **_):
+    slope = np.gradient((losses - losses.min()) / np.ptp(losses))
+    window = min(window, len(lrs) - 1)
+    right = len(lrs) - 1
+    while right - window > 0 and abs(slope[right] - slope[right - window]) > thresh:
+        right -= 1
+    return lrs[right - window]
+
+
+_SUGGESTERS: dict[str, Callable] = {"steepest": _steepest, "minimum": _minimum,
+                                    "valley": _valley, "slide": _slide}
+
+
+def suggest_lr(lrs, losses, method: str = "valley", skip_start: int = 10, skip_end: int = 5,
+               **options) -> float:
+    r"""Read a learning rate off a range-test curve.
+
+    The curve is first trimmed: ``skip_start`` points from the start and ``skip_end``
+    from the end are dropped (the start is noisy, the end has blown up), and so are
+    NaN or infinite losses. With :math:`x_i = \log_{10} lr_i` and :math:`L_i` the
+    (smoothed) losses that remain:
+
+    - ``"steepest"``: the rate where the loss falls fastest, :math:`lr_{i^*}`,
+      :math:`i^* = \arg\min_i dL/dx` (central differences, ``numpy.gradient``).
+    - ``"minimum"``: :math:`lr_{\arg\min L} / 10`, a step back from the rate of
+      the lowest loss, which already sits close to divergence.
+    - ``"valley"``: the middle of the longest descending stretch: the longest
+      chain :math:`i_1 < \dots < i_k` with :math:`L_{i_1} > \dots > L_{i_k}` (a
+      longest decreasing subsequence, so noise does not break it), and the rate
+      at index :math:`\lfloor (i_1 + i_k)/2 \rfloor`.
+    - ``"slide"``: slide a window of ``window`` points (default 15) leftwards
+      from the high-rate end until the slope of the min-max normalised loss
+      differs by at most ``thresh`` (default 0.005) between the window's two
+      ends, then take the rate at the window's left end: the last point before
+      the curve starts to bend up.
+
+    Args:
+        lrs (sequence of float): the swept rates.
+        losses (sequence of float): the losses at those rates (usually smoothed).
+        method (str): one of ``"steepest"``, ``"minimum"``, ``"valley"``,
+            ``"slide"``. Default: ``"valley"``.
+        skip_start (int): points dropped at the start. Default: ``10``.
+        skip_end (int): points dropped at the end. Default: ``5``.
+        **options: ``window`` and ``thresh`` for ``"slide"``.
+
+    Raises:
+        ValueError: an unknown method, fewer than 5 points left, or a flat curve.
+
+    Example:
+        >>> lrs = np.logspace(-4, 0, 41)
+        >>> losses = (np.log10(lrs) + 2) ** 2     # lowest at lr = 0.01
+        >>> round(suggest_lr(lrs, losses, "minimum", skip_start=0, skip_end=0), 6)
+        0.001
+    """
+    if method not in _SUGGESTERS:
+        raise ValueError(f"Unknown suggestion method {method!r}; choose one of {', '.join(METHODS)}.")
+    lrs, losses = _trimmed(lrs, losses, skip_start, skip_end, method)
+    return float(_SUGGESTERS[method](lrs, losses, **options))
+
+
+def _batches_forever(data, batch_size: int, generator: torch.Generator) -> Iterator:
+    """Mini-batches from a Split (reshuffled each pass) or any re-iterable of (x, y), wrapping around."""
+    while True:
+        count = 0
+        source = data.batches(batch_size, shuffle=True, generator=generator) if isinstance(data, Split) else data
+        for batch in source:
+            count += 1
+            yield batch
+        if count == 0:
+            raise ValueError("The training data yields no batches: give the range test a non-empty "
+                             "Split, (x, y) pair or DataLoader.")
+
+
+def _as_data(data, name: str):
+    if isinstance(data, MNISTData):
+        return data.train if name == "train_data" else data.val
+    if isinstance(data, Split):
+        if len(data) == 0:
+            raise ValueError(f"{name} is empty: the range test needs at least one batch.")
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
+        return _as_data(Split(data[0], data[1]), name)
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, torch.Tensor)):
+        return data
+    raise ValueError(f"{name} must be a Split, an MNISTData, an (x, y) pair of tensors or a DataLoader, "
+                     f"got {type(data).__name__}.")
+
+
+class LRFinder:
+    r"""The learning-rate range test, with the model and optimizer restored afterwards.
+
+    Args:
+        model (nn.Module): the model to probe.
+        optimizer (Optimizer): an optimizer over ``model``'s parameters; its
+            rate is overwritten during the sweep and restored after.
+        criterion (callable, optional): the loss. Default: cross-entropy for
+            integer targets, mean squared error otherwise.
+        device (str or torch.device, optional): where to run; the model is moved
+            there and each batch too. Default: ``None`` (the data's device for a
+            Split, otherwise the model's).
+        scheduler (optional): a scheduler attached to ``optimizer``; its state
+            is saved and restored with the optimizer's. Default: ``None``.
+
+    After :meth:`range_test`, ``history`` holds ``"lr"``, ``"loss"``
+    (smoothed) and ``"raw_loss"``, one entry per iteration; with validation
+    data it also holds ``"train_loss"``.
+
+    Example:
+        >>> from lrcourse.data import linear_data
+        >>> from lrcourse.models import linear_model
+        >>> model = linear_model()
+        >>> opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        >>> finder = LRFinder(model, opt)
+        >>> finder.range_test(linear_data("cpu"), start_lr=1e-4, end_lr=1, num_iter=40, verbose=False)
+        >>> len(finder.history["lr"]) <= 40, model.weight.item(), opt.param_groups[0]["lr"]
+        (True, 0.0, 0.01)
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, criterion: Callable | None = None,
+                 device=None, *, scheduler=None):
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}.")
+        if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+            raise ValueError("scheduler must be attached to the optimizer given to LRFinder.")
+        self.model, self.optimizer, self.criterion = model, optimizer, criterion
+        self.device = torch.device(device) if device is not None else None
+        self.scheduler = scheduler
+        self.history: dict[str, list[float]] = {"lr": [], "loss": [], "raw_loss": []}
+        self.message = ""
+        self.settings: dict = {}
+
+    # ------------------------------------------------------------------ state
+    def _snapshot(self) -> dict:
+        return {
+            "model": copy.deepcopy(self.model.state_dict()),
+            "training": {name: m.training for name, m in self.model.named_modules()},
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "scheduler": copy.deepcopy(self.scheduler.state_dict()) if self.scheduler is not None else None,
+        }
+
+    def _restore(self, saved: dict) -> None:
+        self.model.load_state_dict(saved["model"])
+        for name, m in self.model.named_modules():
+            m.training = saved["training"][name]
+        self.optimizer.load_state_dict(saved["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(saved["scheduler"])
+
+    # ------------------------------------------------------------------ the test
+    def range_test(self, train_data, val_data=None, start_lr: float = 1e-7, end_lr: float = 10,
+                   num_iter: int = 100, step_mode: str = "exp", smooth_f: float = 0.98,
+                   diverge_th: float = 4, *, batch_size: int = 64, seed: int = 0,
+                   verbose: bool = True) -> None:
+        r"""Sweep the rate from ``start_lr`` to ``end_lr``, one rate per mini-batch.
+
+        Iteration ``i`` sets every parameter group's rate to ``sweep_lrs(...)[i]``,
+        computes the loss on the next training batch, records it against that rate,
+        and takes one optimizer step. The data wraps around (reshuffled) when
+        ``num_iter`` exceeds one pass. The test stops early when the smoothed
+        loss exceeds ``diverge_th`` times its best value, or becomes NaN or inf;
+        that last point is kept, so the plot shows the blow-up. Afterwards the
+        model's parameters and buffers, the optimizer's state (momentum buffers
+        included) and the attached scheduler are restored bit for bit, also when
+        the test stopped early or was interrupted.
+
+        Args:
+            train_data: a :class:`~lrcourse.data.Split`, an ``(x, y)`` pair, an
+                :class:`~lrcourse.data.MNISTData` (its ``train`` split) or any
+                re-iterable of ``(x, y)`` batches, such as a DataLoader.
+            val_data (optional): held-out data; when given, the recorded loss is
+                the validation loss after each step. Use a validation split,
+                never the test set. Default: ``None``.
+            start_lr (float): the first rate. Default: ``1e-7``.
+            end_lr (float): the last rate. Default: ``10``.
+            num_iter (int): iterations, one rate each. Default: ``100``.
+            step_mode (str): ``"exp"`` or ``"linear"``, see :func:`sweep_lrs`. Default: ``"exp"``.
+            smooth_f (float): :math:`\beta` of :func:`smooth_losses`. Default: ``0.98``.
+            diverge_th (float): stop when the smoothed loss exceeds this multiple
+                of its best. Default: ``4``.
+            batch_size (int): batch size when ``train_data`` is a Split. Default: ``64``.
+            seed (int): seeds the order of the batches, so two tests see the same
+                data and torch's global random state is left alone. Default: ``0``.
+            verbose (bool): print one line on how the test ended. Default: ``True``.
+
+        Example:
+            >>> from lrcourse.data import noisy_linear_data
+            >>> from lrcourse.models import linear_model
+            >>> model = linear_model()
+            >>> finder = LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.01))
+            >>> finder.range_test(noisy_linear_data(device="cpu"), start_lr=1e-3, end_lr=100, num_iter=50)
+            ... # doctest: +ELLIPSIS
+            Stopped at iteration ... x its best ... Model and optimizer restored.
+        """
+        _check_sweep(start_lr, end_lr, num_iter, step_mode)
+        smooth_losses([], smooth_f)  # validates smooth_f
+        if isinstance(diverge_th, bool) or not isinstance(diverge_th, (int, float)) or not diverge_th > 1:
+            raise ValueError(f"diverge_th must be a number > 1 (stop when the loss exceeds diverge_th x its "
+                             f"best), got {diverge_th!r}.")
+        train = _as_data(train_data, "train_data")
+        val = _as_data(val_data, "val_data") if val_data is not None else None
+        if val is not None and not isinstance(val, Split):
+            raise ValueError("val_data must be a Split, an (x, y) pair or an MNISTData (its val split).")
+        device = self.device or (train.device if isinstance(train, Split) else
+                                 next(self.model.parameters()).device)
+        self.model.to(device)
+        if val is not None and val.device != device:
+            val = val.to(device)
+        criterion = self.criterion
+
+        lrs = sweep_lrs(start_lr, end_lr, num_iter, step_mode)
+        history = {"lr": [], "loss": [], "raw_loss": []}
+        if val is not None:
+            history["train_loss"] = []
+        self.history = history
+        self.settings = dict(start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, step_mode=step_mode,
+                             smooth_f=smooth_f, diverge_th=diverge_th, validation=val is not None)
+        generator = torch.Generator().manual_seed(seed)
+        batches = _batches_forever(train, batch_size, generator)
+        saved = self._snapshot()
+        self.message = f"The range test ran all {num_iter} iterations, up to lr={end_lr:.3g}."
+        avg, best = 0.0, math.inf
+        try:
+            self.model.train()
+            for i, lr in enumerate(lrs):
+                for group in self.optimizer.param_groups:
+                    group["lr"] = float(lr)
+                xb, yb = next(batches)
+                if xb.device != device:
+                    xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                if criterion is None:  # cross-entropy for class labels, squared error otherwise
+                    criterion = nn.MSELoss() if torch.is_floating_point(yb) else nn.CrossEntropyLoss()
+                self.optimizer.zero_grad(set_to_none=True)
+                loss = criterion(self.model(xb), yb)
+                loss.backward()
+                self.optimizer.step()
+                raw = loss.item()
+                if val is not None:
+                    history["train_loss"].append(raw)
+                    raw = evaluate(self.model, val, criterion)[0]
+                avg = smooth_f * avg + (1 - smooth_f) * raw
+                smoothed = avg / (1 - smooth_f ** (i + 1))
+                history["lr"].append(float(lr))
+                history["raw_loss"].append(raw)
+                history["loss"].append(smoothed)
+                if not math.isfinite(smoothed):
+                    self.message = (f"Stopped at iteration {i + 1} of {num_iter}: the loss became {smoothed} "
+                                    f"at lr={lr:.3g}.")
+                    break
+                best = min(best, smoothed)
+                if smoothed > diverge_th * best:
+                    self.message = (f"Stopped at iteration {i + 1} of {num_iter}: the smoothed loss "
+                                    f"{smoothed:.4g} passed {diverge_th:g} x its best ({best:.4g}) at lr={lr:.3g}.")
+                    break
+        finally:
+            self._restore(saved)
+        if verbose:
+            print(self.message + " Model and optimizer restored.")
+
+    # ------------------------------------------------------------------ results
+    def _require_history(self) -> None:
+        if not self.history["lr"]:
+            raise ValueError("No curve yet: call range_test(...) first.")
+
+    def smoothed(self, smooth_f: float | None = None) -> np.ndarray:
+        r"""The recorded raw losses smoothed again with another ``smooth_f`` (no re-run).
+
+        Args:
+            smooth_f (float, optional): :math:`\beta`; ``None`` returns the
+                stored smoothed losses. Default: ``None``.
+
+        Example:
+            >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+            >>> f.history = {"lr": [1, 2], "loss": [1, 1], "raw_loss": [1.0, 3.0]}
+            >>> f.smoothed(0).tolist()
+            [1.0, 3.0]
+        """
+        self._require_history()
+        if smooth_f is None:
+            return np.asarray(self.history["loss"], dtype=float)
+        return smooth_losses(self.history["raw_loss"], smooth_f)
+
+    def suggest(self, method: str = "valley", skip_start: int = 10, skip_end: int = 5,
+                smooth_f: float | None = None, **options) -> float:
+        r"""A rate read off the recorded curve with :func:`suggest_lr` (see there for the formulas).
+
+        Args:
+            method (str): ``"steepest"``, ``"minimum"``, ``"valley"`` or ``"slide"``. Default: ``"valley"``.
+            skip_start (int): points dropped at the start. Default: ``10``.
+            skip_end (int): points dropped at the end. Default: ``5``.
+            smooth_f (float, optional): re-smooth the raw losses first. Default: ``None``.
+
+        Example:
+            >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+            >>> lrs = np.logspace(-4, 0, 41).tolist()
+            >>> f.history = {"lr": lrs, "loss": [(np.log10(x) + 2) ** 2 for x in lrs], "raw_loss": []}
+            >>> round(f.suggest("minimum", skip_start=0, skip_end=0), 6)
+            0.001
+        """
+        return suggest_lr(self.history["lr"], self.smoothed(smooth_f), method, skip_start, skip_end, **options)
+
+    def suggestions(self, methods=METHODS, skip_start: int = 10, skip_end: int = 5,
+                    smooth_f: float | None = None) -> dict[str, float | str]:
+        r"""Every method's suggestion; a method that cannot answer gives its reason instead.
+
+        Example:
+            >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+            >>> f.history = {"lr": [1, 2, 3, 4, 5, 6], "loss": [1.0] * 6, "raw_loss": []}
+            >>> f.suggestions(["minimum"], skip_start=0, skip_end=0)["minimum"][:30]
+            "'minimum' cannot read a rate o"
+        """
+        out: dict[str, float | str] = {}
+        for method in methods:
+            try:
+                out[method] = self.suggest(method, skip_start, skip_end, smooth_f)
+            except ValueError as err:
+                out[method] = str(err)
+        return out
+
+    def plot(self, ax=None, suggestions=METHODS, skip_start: int = 10, skip_end: int = 5,
+             smooth_f: float | None = None, show_raw: bool = True, log_lr: bool = True):
+        r"""Loss against rate on a log axis, with each suggestion marked.
+
+        Args:
+            ax (Axes, optional): where to draw. Default: a new figure.
+            suggestions (sequence of str): methods to mark; ``()`` for none. Default: all four.
+            skip_start (int): points hidden at the start. Default: ``10``.
+            skip_end (int): points hidden at the end. Default: ``5``.
+            smooth_f (float, optional): re-smooth the raw losses first. Default: ``None``.
+            show_raw (bool): draw the raw losses faintly too. Default: ``True``.
+            log_lr (bool): log-scale rate axis. Default: ``True``.
+
+        Returns:
+            dict: the suggestions, as from :meth:`suggestions`.
+
+        Example:
+            >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+            >>> lrs = np.logspace(-4, 0, 50).tolist()
+            >>> f.history = {"lr": lrs, "loss": [(np.log10(x) + 2) ** 2 for x in lrs], "raw_loss": []}
+            >>> sorted(f.plot(skip_start=0, skip_end=0))
+            ['minimum', 'slide', 'steepest', 'valley']
+        """
+        from .plots import plot_finder
+
+        self._require_history()
+        found = self.suggestions(suggestions, skip_start, skip_end, smooth_f)
+        raw = self.history["raw_loss"] if show_raw and self.history["raw_loss"] else None
+        plot_finder(self.history["lr"], self.smoothed(smooth_f), ax=ax, raw_losses=raw, suggestions=found,
+                    skip_start=skip_start, skip_end=skip_end, log_lr=log_lr)
+        return found
+
