@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -203,29 +204,130 @@ def _tidy(nb) -> None:
             attrs["_data_url"] = _small_png(attrs["_data_url"])
 
 
-def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: bool = True) -> list[dict]:
+class PeakMemory:
+    r"""The peak resident memory of a process and its children, sampled in a background thread.
+
+    Every ``interval`` seconds it adds up the resident set size (RSS) of the
+    process and of all its children, and keeps the largest total. On Linux it
+    also reads the process's own high-water mark (``VmHWM`` in
+    ``/proc/PID/status``, kept by the operating system), so a spike between two
+    samples still counts. Call :meth:`sample` once more just before the
+    process ends to take the final high-water mark.
+
+    Args:
+        pid (int): the process to watch, for example a Jupyter kernel.
+        interval (float): seconds between samples. Default: ``0.05``.
+
+    Example:
+        >>> import os
+        >>> with PeakMemory(os.getpid()) as peak:
+        ...     block = b"x" * (50 * 2**20)  # 50 MB, every page written
+        >>> peak.mb > 50
+        True
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        import threading
+
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak_bytes = 0
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"peak-memory-{pid}", daemon=True)
+
+    @staticmethod
+    def _high_water_mark(pid: int) -> int:
+        """Linux's VmHWM of ``pid`` in bytes (0 elsewhere, or once the process has gone)."""
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # reported in kB
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
+
+    def sample(self) -> None:
+        """Measure once now and keep the total if it is the largest so far."""
+        import psutil
+
+        try:
+            own = self.process.memory_info().rss
+            children = self.process.children(recursive=True)
+        except psutil.Error:  # the process has ended: nothing left to measure
+            return
+        rest = 0
+        for child in children:
+            try:
+                rest += child.memory_info().rss
+            except psutil.Error:
+                pass
+        own = max(own, self._high_water_mark(self.process.pid))
+        with self._lock:
+            self.peak_bytes = max(self.peak_bytes, own + rest)
+
+    def _run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.sample()
+
+    def start(self) -> "PeakMemory":
+        """Take a first sample and start sampling in the background."""
+        self.sample()
+        self._thread.start()
+        return self
+
+    def stop(self) -> float:
+        """Stop sampling (after one last sample) and return the peak in MB."""
+        self.sample()
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        return self.mb
+
+    @property
+    def mb(self) -> float:
+        """The peak so far, in MB (2**20 bytes)."""
+        return self.peak_bytes / 2**20
+
+    def __enter__(self) -> "PeakMemory":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: bool = True,
+                  folder=None) -> list[dict]:
     r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
 
-    Each notebook runs in a fresh kernel with ``notebooks/`` as its working
-    directory, as nbval and JupyterLab run it. The wall time of each is
-    returned (and printed by ``lrcourse notebooks``).
+    Each notebook runs in a fresh kernel with its folder as the working
+    directory, as nbval and JupyterLab run it. For each one it returns (and
+    ``lrcourse notebooks`` prints) the wall time and the kernel's peak resident
+    memory: the largest total RSS of the kernel process and its children,
+    sampled every 50 ms and, on Linux, including the kernel's own high-water
+    mark (see :class:`PeakMemory`). That is the figure to hold against a limit
+    such as Binder's 2 GB.
 
     Args:
         names (list of str, optional): stems such as ``"00_start_here"``. Default: all.
         write (bool): store the executed notebook in the paired ``.ipynb``. Default: ``True``.
         timeout (int): seconds allowed per cell. Default: ``600``.
         verbose (bool): print a line per notebook. Default: ``True``.
+        folder (str or Path, optional): where the ``.py`` sources are.
+            Default: the checkout's ``notebooks/`` (:func:`notebooks_dir`).
 
     Example:
         >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
-        [{'notebook': '00_start_here', 'seconds': 12.3}]
+        [{'notebook': '00_start_here', 'seconds': 12.3, 'peak_mb': 1010.4}]
     """
     import time
 
     import jupytext
     from nbclient import NotebookClient
 
-    folder = notebooks_dir()
+    folder = Path(folder) if folder is not None else notebooks_dir()
     sources = sorted(folder.glob("*.py"))
     if names:
         sources = [p for p in sources if p.stem in set(names)]
@@ -237,8 +339,24 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
         nb = jupytext.read(py)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(folder)}})
+        watch = {}
+
+        def kernel_started(client=client, watch=watch, **_):
+            # the kernel process is up and answering: watch its memory until it is shut down
+            pid = getattr(client.km.provisioner, "pid", None) or client.km.provisioner.process.pid
+            watch["peak"] = PeakMemory(pid).start()
+
+        def cell_executed(watch=watch, **_):
+            if "peak" in watch:
+                watch["peak"].sample()  # the kernel is still alive here, even after the last cell
+
+        client.on_notebook_start = kernel_started
+        client.on_cell_executed = cell_executed
         start = time.perf_counter()
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            peak_mb = watch["peak"].stop() if "peak" in watch else float("nan")
         seconds = time.perf_counter() - start
         _tidy(nb)
         if write:
@@ -246,9 +364,10 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
             # refuses to open a pair whose .ipynb is newer than its .py and differs from it
             jupytext.write(nb, py.with_suffix(".ipynb"))
             jupytext.write(nb, py, fmt="py:percent")
-        results.append({"notebook": py.stem, "seconds": round(seconds, 1)})
+        results.append({"notebook": py.stem, "seconds": round(seconds, 1), "peak_mb": round(peak_mb, 1)})
         if verbose:
-            print(f"{py.stem}: executed in {seconds:.1f} s" + (f", stored in {py.stem}.ipynb" if write else ""))
+            print(f"{py.stem}: executed in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB"
+                  + (f", stored in {py.stem}.ipynb" if write else ""))
     return results
 
 
@@ -269,6 +388,120 @@ def cmd_bench(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- exercises
+_CHECK_CALL = re.compile(r'^check\("([^"]+)",\s*(\w+)\)\s*$', re.M)
+
+
+def exercise_source(solution: str) -> str:
+    r"""The exercise cell a solution generates: each answer passed to ``check`` becomes a gap.
+
+    Exercises are never kept as a second hand-edited copy: the notebooks' exercise
+    cells are exactly this (a test holds them to it), and ``lrcourse exercises --reset``
+    writes it back.
+
+    Example:
+        >>> print(exercise_source('halve = lambda opt: StepLR(opt, 5, 0.5)\n\ncheck("02.halve", halve)'))
+        halve = ...  # your code here
+        <BLANKLINE>
+        check("02.halve", halve)
+    """
+    calls = _CHECK_CALL.findall(solution)
+    if not calls:
+        raise ValueError("A solution cell must end with check(\"<id>\", <answer>); this one has no such line:\n"
+                         + solution)
+    gaps = "\n".join(f"{name} = ...  # your code here" for _, name in calls)
+    return gaps + "\n\n" + "\n".join(f'check("{ex}", {name})' for ex, name in calls)
+
+
+def exercise_pairs(nb) -> list[tuple[object, object]]:
+    r"""``(exercise cell, solution cell)`` pairs of a notebook, in order.
+
+    Exercise cells carry the tag ``exercise``; solution cells the tag ``solution``.
+    The k-th exercise goes with the k-th solution, so a learner's cell is found
+    even when its ``check`` line was deleted.
+
+    Example:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[
+        ...     nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["exercise"]}),
+        ...     nbformat.v4.new_code_cell('x = 2\ncheck("00.x", x)', metadata={"tags": ["solution"]})])
+        >>> [(e.source, s.source[:5]) for e, s in exercise_pairs(nb)]
+        [('x = 1', 'x = 2')]
+    """
+    tagged = lambda tag: [c for c in nb.cells if tag in c.metadata.get("tags", [])]  # noqa: E731
+    exercises, solutions = tagged("exercise"), tagged("solution")
+    if len(exercises) != len(solutions):
+        raise ValueError(f"{len(exercises)} cells are tagged 'exercise' but {len(solutions)} 'solution': "
+                         "each exercise needs its solution, in the same order.")
+    return list(zip(exercises, solutions))
+
+
+def reset_exercises(names=None, folder=None, verbose: bool = True) -> dict[str, list[str]]:
+    r"""Write every exercise cell back to its gap, in the ``.ipynb`` and its paired ``.py``.
+
+    Only exercise cells change (their outputs are cleared too); the rest of
+    the notebook, the learner's notes and other cells included, stays as it is.
+
+    Args:
+        names (list of str, optional): notebook stems or number prefixes such as
+            ``"02"``. Default: every notebook.
+        folder (path, optional): where the notebooks are. Default: the checkout's ``notebooks/``.
+        verbose (bool): print what was reset. Default: ``True``.
+
+    Returns:
+        dict: for each notebook, the ids of the exercises that were reset.
+
+    Example:
+        >>> reset_exercises(["02"], verbose=False)  # doctest: +SKIP
+        {'02_step_decay': []}
+    """
+    import jupytext
+    import nbformat
+
+    folder = Path(folder) if folder else notebooks_dir()
+    stems = sorted({p.stem for p in folder.glob("*.ipynb")} | {p.stem for p in folder.glob("*.py")})
+    if names:
+        unknown = [n for n in names if not any(s == n or s.startswith(n) for s in stems)]
+        if unknown:
+            raise ValueError(f"No notebook named {', '.join(unknown)} in {folder}; known: {', '.join(stems)}.")
+        stems = [s for s in stems if any(s == n or s.startswith(n) for n in names)]
+    done: dict[str, list[str]] = {}
+    for stem in stems:
+        changed: list[str] = []
+        for path in (folder / f"{stem}.ipynb", folder / f"{stem}.py"):
+            if not path.exists():
+                continue
+            nb = nbformat.read(path, as_version=4) if path.suffix == ".ipynb" else jupytext.read(path)
+            edited = []
+            for exercise, solution in exercise_pairs(nb):
+                gap = exercise_source(solution.source)
+                if exercise.source != gap:
+                    exercise.source, exercise.outputs, exercise.execution_count = gap, [], None
+                    edited.append(_CHECK_CALL.findall(gap)[0][0])
+            if edited:
+                if path.suffix == ".ipynb":
+                    nbformat.write(nb, path)
+                else:
+                    jupytext.write(nb, path, fmt="py:percent")
+            changed += [e for e in edited if e not in changed]
+        done[stem] = changed
+        if verbose:
+            print(f"{stem}: " + (f"reset {', '.join(changed)}" if changed else "nothing to reset"))
+    return done
+
+
+def cmd_exercises(args) -> int:
+    from .checks import exercises
+
+    if args.reset:
+        reset_exercises(args.names or None, folder=args.folder)
+        return 0
+    for ex, task in exercises().items():
+        if not args.names or any(ex.startswith(n[:2]) for n in args.names):
+            print(f"{ex:<28} {task}")
+    return 0
+
+
 def main(argv=None) -> int:
     r"""Entry point of the ``lrcourse`` command.
 
@@ -283,11 +516,17 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_data)
     p = sub.add_parser("doctor", help="check versions, device, data and the widget front end")
     p.set_defaults(func=cmd_doctor)
-    p = sub.add_parser("notebooks", help="execute notebooks from their .py sources and store the outputs")
+    p = sub.add_parser("notebooks", help="execute notebooks from their .py sources, store the outputs, report each one's time and peak memory")
     p.add_argument("names", nargs="*", help="notebook stems (default: all)")
-    p.add_argument("--no-write", action="store_true", help="only execute and time them")
-    p.add_argument("--json", action="store_true", help="also print the timings as JSON")
+    p.add_argument("--no-write", action="store_true", help="only execute them, and measure time and memory")
+    p.add_argument("--json", action="store_true", help="also print the timings and peak memory as JSON")
     p.set_defaults(func=cmd_notebooks)
+    p = sub.add_parser("exercises", help="list the exercises; --reset writes edited exercise cells back to their gaps")
+    p.add_argument("names", nargs="*", help="notebook stems or number prefixes such as 02 (default: all)")
+    p.add_argument("--reset", action="store_true",
+                   help="restore every exercise cell (in the .ipynb and its .py) to its blank form")
+    p.add_argument("--folder", help="where the notebooks are (default: the checkout's notebooks/)")
+    p.set_defaults(func=cmd_exercises)
     p = sub.add_parser("bench", help="speed and memory ratios, measured side by side")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")

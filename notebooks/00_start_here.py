@@ -208,6 +208,7 @@ train_live("y=2x", "StepLR")
 # %%
 from lrcourse.checks import check
 
+# %% tags=["exercise"]
 lr_at_20 = ...  # your code here
 
 check("00.cosine_at_20", lr_at_20)
@@ -216,7 +217,7 @@ check("00.cosine_at_20", lr_at_20)
 # **Exercise 2.** Create an SGD optimizer with `lr=0.1` and `ExponentialLR(gamma=0.9)`, step
 # them 12 times (one epoch each), and read the rate from `optimizer.param_groups[0]["lr"]`.
 
-# %%
+# %% tags=["exercise"]
 lr_after_12 = ...  # your code here
 
 check("00.read_lr", lr_after_12)

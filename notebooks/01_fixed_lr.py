@@ -399,6 +399,7 @@ train_live("y=2x (x=1..4)", "fixed", lr=0.1, num_epochs=30, auto_train=True)
 # %%
 from lrcourse.checks import check
 
+# %% tags=["exercise"]
 answer = ...  # your code here
 
 check("01.largest_stable_lr", answer)
@@ -408,7 +409,7 @@ check("01.largest_stable_lr", answer)
 # lr = 0.01 for every layer except the last one, `model[-1]`, which gets lr = 0.001.
 # Give the check the pair `(model, optimizer)`.
 
-# %%
+# %% tags=["exercise"]
 answer = ...  # your code here
 
 check("01.last_layer_lr", answer)

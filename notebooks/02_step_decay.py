@@ -319,6 +319,7 @@ print(f"{caught[0].category.__name__} ({len(caught)} times): {caught[0].message}
 # %%
 from lrcourse.checks import check
 
+# %% tags=["exercise"]
 halve_every_5 = ...  # your code here
 
 check("02.halve_every_5", halve_every_5)
@@ -327,7 +328,7 @@ check("02.halve_every_5", halve_every_5)
 # **Exercise 2.** Write a schedule that keeps `lr=0.1` until epoch 30, then uses 0.01 until
 # epoch 80, then 0.001.
 
-# %%
+# %% tags=["exercise"]
 drop_at_30_and_80 = ...  # your code here
 
 check("02.milestones", drop_at_30_and_80)

@@ -426,6 +426,7 @@ plt.show()
 # %%
 from lrcourse.checks import check
 
+# %% tags=["exercise"]
 gamma = ...  # your code here
 
 check("03.gamma_for_target", gamma)
@@ -434,7 +435,7 @@ check("03.gamma_for_target", gamma)
 # **Exercise 2.** Write a function that takes an optimizer and returns a `LambdaLR` with
 # time-based decay `lr0 / (1 + 0.05·t)`: the same curve as `TimeBasedLR(optimizer, k=0.05)`.
 
-# %%
+# %% tags=["exercise"]
 time_based = ...  # your code here
 
 check("03.time_based_lambda", time_based)

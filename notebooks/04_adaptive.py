@@ -336,6 +336,8 @@ plt.show()
 from lrcourse.checks import PLATEAU_EXERCISE_LOSSES, check
 
 print(PLATEAU_EXERCISE_LOSSES)
+
+# %% tags=["exercise"]
 first_reduction = ...  # your code here
 
 check("04.predict_reduction", first_reduction)
@@ -345,7 +347,7 @@ check("04.predict_reduction", first_reduction)
 # watches the validation *accuracy*: it multiplies the rate by 0.2 after 3 epochs without
 # improvement.
 
-# %%
+# %% tags=["exercise"]
 plateau_on_accuracy = ...  # your code here
 
 check("04.mode_max", plateau_on_accuracy)

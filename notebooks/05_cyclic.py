@@ -600,6 +600,7 @@ plt.show()
 # %%
 from lrcourse.checks import check
 
+# %% tags=["exercise"]
 one_cycle_for = ...  # your code here
 
 check("05.onecycle_config", one_cycle_for)
@@ -609,7 +610,7 @@ check("05.onecycle_config", one_cycle_for)
 # `LinearLR` warmup from 0.1× to 1× the rate over 5 epochs, then `CosineAnnealingLR` down to 0
 # over the remaining 45 epochs (50 epochs in all).
 
-# %%
+# %% tags=["exercise"]
 warmup_then_cosine = ...  # your code here
 
 check("05.warmup_cosine", warmup_then_cosine)
