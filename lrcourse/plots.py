@@ -146,7 +146,8 @@ FINDER_MARKERS = {"steepest": "v", "minimum": "o", "valley": "D", "slide": "s"}
 
 
 def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_start: int = 10,
-                skip_end: int = 5, log_lr: bool = True, label: str = "smoothed loss", color=None):
+                skip_end: int = 5, log_lr: bool = True, label: str = "smoothed loss", color=None,
+                log_loss: bool = False):
     r"""An LR range-test curve: loss against rate, with suggested rates marked.
 
     Args:
@@ -161,6 +162,7 @@ def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_st
         log_lr (bool): log-scale rate axis. Default: ``True``.
         label (str): legend label of the curve. Default: ``"smoothed loss"``.
         color: the curve's colour. Default: the first of the palette.
+        log_loss (bool): log-scale loss axis, for losses that span decades. Default: ``False``.
 
     Returns:
         Axes: the axes drawn on.
@@ -192,7 +194,117 @@ def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_st
                 markeredgecolor="black", label=f"{method}: {lr:.2g}")
     if log_lr:
         ax.set_xscale("log")
+    if log_loss:
+        ax.set_yscale("log")
     ax.set_xlabel("learning rate" + (" (log scale)" if log_lr else ""))
     ax.set_ylabel("loss")
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
+    r"""A shoot-out leaderboard as horizontal bars: mean test accuracy with ± std error bars.
+
+    The best row is at the top. The axis is zoomed to the bars' range, so
+    look at the numbers on it: the gaps are often a fraction of a point.
+
+    Args:
+        rows (list of dict): leaderboard rows with ``"label"``, ``"test_acc_mean"``
+            and ``"test_acc_std"`` (see :meth:`~lrcourse.train.ShootoutResult.leaderboard`).
+        ax (Axes, optional): where to draw. Default: a new figure.
+        highlight (sequence of str): labels drawn in another colour (for
+            example contestants you added). Default: ``()``.
+        pct (bool): show accuracies in %. Default: ``True``.
+
+    Returns:
+        Axes: the axes drawn on.
+
+    Example:
+        >>> rows = [{"label": "a", "test_acc_mean": 0.97, "test_acc_std": 0.002},
+        ...         {"label": "b", "test_acc_mean": 0.96, "test_acc_std": 0.004}]
+        >>> ax = plot_leaderboard(rows)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['b', 'a']
+    """
+    rows = [r for r in rows if r.get("test_acc_mean") is not None]
+    if ax is None:
+        _, ax = new_axes(figsize=(6.4, 0.35 * len(rows) + 1.2))
+    if not rows:
+        ax.text(0.5, 0.5, "no contestants yet", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    scale = 100.0 if pct else 1.0
+    rows = rows[::-1]  # barh draws bottom-up: the best at the top
+    means = np.array([r["test_acc_mean"] for r in rows]) * scale
+    stds = np.array([r["test_acc_std"] or 0.0 for r in rows]) * scale
+    colours = [PALETTE[1] if r["label"] in highlight else PALETTE[0] for r in rows]
+    y = np.arange(len(rows))
+    ax.barh(y, means, xerr=stds, color=colours, alpha=0.8, capsize=3, error_kw={"lw": 1})
+    ax.set_yticks(y, [r["label"] for r in rows])
+    lo, hi = float((means - stds).min()), float((means + stds).max())
+    pad = max(0.1 * (hi - lo), 0.0025 * scale)
+    ax.set_xlim(lo - pad, hi + 2 * pad)
+    for yi, m, s in zip(y, means, stds):
+        ax.text(m + s + 0.15 * pad, yi, f"{m:.2f}" if pct else f"{m:.4f}", va="center", fontsize="x-small")
+    ax.set_xlabel("test accuracy" + (" (%)" if pct else "") + ", mean ± std over seeds")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    return ax
+
+
+def plot_shootout(result, axes=None, seed_index: int = 0):
+    r"""A shoot-out at a glance: the leaderboard, each contestant's rate, and its validation accuracy.
+
+    Three panels: :func:`plot_leaderboard`; the learning rate at every step of
+    each contestant's run with the first seed (log scale, against the epoch),
+    as the optimizer held it; and the validation accuracy per epoch, averaged
+    over the seeds, with the target as a dashed line.
+
+    Args:
+        result (ShootoutResult): what :func:`~lrcourse.train.shootout` returned.
+        axes (sequence of 3 Axes, optional): where to draw. Default: a new figure.
+        seed_index (int): whose run the rate panel shows. Default: ``0``.
+
+    Returns:
+        the three axes (leaderboard, learning rate, validation accuracy).
+
+    Example:
+        >>> from lrcourse.train import Contestant, History, ShootoutResult
+        >>> r = ShootoutResult(data=None, seeds=(0,), num_epochs=1, batch_size=64, target_acc=0.9)
+        >>> h = History(label="a")
+        >>> h.steps.update(epoch=[1, 1], lr=[[0.1], [0.1]], momentum=[0.9, 0.9], loss=[2.0, 1.0])
+        >>> h.epochs.update(epoch=[1], train_loss=[1.5], val_loss=[1.2], val_acc=[0.91], time=[0.1])
+        >>> r.contestants.append(Contestant("a", None)); r.histories["a"] = [h]
+        >>> r.test_acc["a"], r.wall_time["a"] = [0.9], [0.1]
+        >>> axes = plot_shootout(r)
+        >>> len(axes)
+        3
+    """
+    if axes is None:
+        fig, axes = new_axes(1, 3, figsize=(13.0, 0.3 * len(result.contestants) + 2.6))
+    ax_board, ax_lr, ax_acc = axes
+    rows = result.leaderboard()
+    plot_leaderboard(rows, ax=ax_board)
+    ax_board.set_title(f"{len(result.seeds)} seeds x {result.num_epochs} epochs", fontsize="medium")
+    order = [r["label"] for r in rows]
+    colours = PALETTE[:7]  # the palette's yellow is too pale for thin lines on white
+    for i, label in enumerate(order):
+        colour = colours[i % len(colours)]
+        ls = "-" if i < len(colours) else "--"
+        h = result.histories[label][seed_index]
+        steps = np.arange(h.num_steps) / h.steps_per_epoch
+        ax_lr.plot(steps, h.lr, color=colour, ls=ls, lw=1.2, label=label)
+        accs = np.array([[np.nan if v is None else v for v in hh.epochs["val_acc"]]
+                         for hh in result.histories[label] if len(hh.epochs["val_acc"]) == result.num_epochs])
+        if len(accs):
+            ax_acc.plot(np.arange(1, result.num_epochs + 1), 100 * accs.mean(axis=0), color=colour, ls=ls,
+                        marker="o", ms=2.5, lw=1.2)
+    ax_lr.set_yscale("log")
+    ax_lr.set_xlabel("epoch")
+    ax_lr.set_ylabel("learning rate (log scale)")
+    ax_lr.set_title(f"the rate in each run (seed {result.seeds[seed_index]})", fontsize="medium")
+    ax_lr.legend(fontsize="x-small", loc="lower left")
+    ax_acc.axhline(100 * result.target_acc, color="grey", ls="--", lw=1)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("validation accuracy (%)")
+    ax_acc.set_title(f"validation accuracy, mean of {len(result.seeds)} seeds; target dashed", fontsize="medium")
+    return axes

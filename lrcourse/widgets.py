@@ -797,6 +797,11 @@ class FinderExplorer(_SliderPanel):
         finder (LRFinder): a finder after ``range_test``.
         marks (dict, optional): ``{label: lr}`` drawn as dashed vertical lines,
             for example a known divergence limit. Default: ``None``.
+        skip_start (int): starting value of the skip_start slider. Default: ``10``
+            (at most a third of the points).
+        skip_end (int): starting value of the skip_end slider. Default: ``5``
+            (at most a third of the points).
+        log_loss (bool): start with a log-scale loss axis (a checkbox). Default: ``False``.
 
     Example:
         >>> from lrcourse.finder import LRFinder
@@ -810,7 +815,8 @@ class FinderExplorer(_SliderPanel):
         0.001
     """
 
-    def __init__(self, finder, marks: dict | None = None):
+    def __init__(self, finder, marks: dict | None = None, skip_start: int = 10, skip_end: int = 5,
+                 log_loss: bool = False):
         import ipywidgets as W
 
         if not finder.history["lr"]:
@@ -822,10 +828,11 @@ class FinderExplorer(_SliderPanel):
         self.controls = {
             "smooth_f": W.FloatSlider(value=smooth_f, min=0.0, max=0.99, step=0.01, description="smooth_f (β)",
                                       style=style, layout=W.Layout(width="320px")),
-            "skip_start": W.IntSlider(value=min(10, n // 3), min=0, max=max(n // 2, 1), description="skip_start",
-                                      style=style),
-            "skip_end": W.IntSlider(value=min(5, n // 3), min=0, max=max(n // 2, 1), description="skip_end",
-                                    style=style),
+            "skip_start": W.IntSlider(value=min(skip_start, n // 3), min=0, max=max(n // 2, 1),
+                                      description="skip_start", style=style),
+            "skip_end": W.IntSlider(value=min(skip_end, n // 3), min=0, max=max(n // 2, 1),
+                                    description="skip_end", style=style),
+            "log_loss": W.Checkbox(value=log_loss, description="log loss axis", indent=False),
         }
         self.message = W.HTML()
         self.suggestions: dict = {}
@@ -851,7 +858,8 @@ class FinderExplorer(_SliderPanel):
         self.ax.cla()
         self.ax.grid(True, alpha=0.3)
         plot_finder(h["lr"], losses, ax=self.ax, raw_losses=h["raw_loss"], suggestions=self.suggestions,
-                    skip_start=skip_start, skip_end=skip_end, label=f"smoothed, β = {beta:.2f}")
+                    skip_start=skip_start, skip_end=skip_end, label=f"smoothed, β = {beta:.2f}",
+                    log_loss=self.controls["log_loss"].value)
         for i, (label, lr) in enumerate(self.marks.items()):
             self.ax.axvline(lr, color=PALETTE[6 - i % 2], ls="--", lw=1)
             self.ax.text(lr, 0.97, f" {label}", transform=self.ax.get_xaxis_transform(), va="top",
@@ -872,7 +880,8 @@ def explore_finder(finder, **kwargs) -> FinderExplorer:
 
     Args:
         finder (LRFinder): a finder after ``range_test``.
-        **kwargs: ``marks={label: lr}`` for dashed reference lines.
+        **kwargs: ``marks={label: lr}`` for dashed reference lines, ``skip_start``,
+            ``skip_end`` and ``log_loss`` (see :class:`FinderExplorer`).
 
     Example:
         >>> from lrcourse.data import linear_data
@@ -1274,3 +1283,355 @@ def train_live(problem: str = "y=2x", schedule: str = "StepLR", **kwargs) -> Tra
         0.8
     """
     return TrainPanel(problem, schedule, **kwargs)
+
+
+# --------------------------------------------------------------------------- shoot-out
+def _leaderboard_html(rows, target_acc: float, highlight=()) -> str:
+    import html
+
+    target = f"{100 * target_acc:g}%"
+    head = (f"<tr><th>rank</th><th>contestant</th><th>test acc % (mean ± std)</th><th>reached {target}</th>"
+            f"<th>epochs to {target}</th><th>s to {target}</th><th>s per run</th></tr>")
+    fmt = lambda v, f: "never" if v is None else format(v, f)  # noqa: E731
+    body = []
+    for rank, r in enumerate(rows, start=1):
+        acc = "n/a" if r["test_acc_mean"] is None else \
+            f"{100 * r['test_acc_mean']:.2f} ± {100 * r['test_acc_std']:.2f}"
+        style = " style='background:#fde8d7'" if r["label"] in highlight else ""
+        body.append(f"<tr{style}><td>{rank}</td><td>{html.escape(r['label'])}</td><td>{acc}</td>"
+                    f"<td>{r['reached']}/{r['seeds']}</td><td>{fmt(r['epochs_to_target'], '.1f')}</td>"
+                    f"<td>{fmt(r['time_to_target_s'], '.2f')}</td><td>{r['wall_time_s']:.2f}</td></tr>")
+    return "<table style='font-size:12px'>" + head + "".join(body) + "</table>"
+
+
+class ShootoutPanel:
+    r"""The schedule explorer with an **Add to shoot-out** button: your schedule races the others.
+
+    The explorer's sliders set a scheduler; its ``num_epochs`` and
+    ``steps_per_epoch`` are locked to the shoot-out's budget, so the curve
+    shown is the rate your contestant will train with. **Add to shoot-out**
+    trains it with the explorer's settings over the shoot-out's seeds, from
+    the same initial weights and with the same data order as every other
+    contestant (:meth:`~lrcourse.train.ShootoutResult.add`), and appends its
+    row to the leaderboard table and plot. The optimizer is SGD with momentum
+    0.9 (``"sgd"``) or Adam (``"adam"``), at the explorer's initial ``lr``.
+    Build it with :func:`shootout_panel`.
+
+    Attributes:
+        explorer (ScheduleExplorer): the sliders and the LR curve.
+        added (list of str): the labels of the contestants added here.
+
+    Example:
+        >>> from lrcourse.data import MNISTData, Split
+        >>> from lrcourse.models import MnistCNN
+        >>> from lrcourse.train import ShootoutResult
+        >>> x, y = torch.randn(96, 1, 28, 28), torch.arange(96) % 10
+        >>> tiny = MNISTData(Split(x[:64], y[:64]), Split(x[64:80], y[64:80]), Split(x[80:], y[80:]), "demo", None)
+        >>> result = ShootoutResult(tiny, (0,), 2, 32, 0.5, model_fn=lambda: MnistCNN(width=2))
+        >>> panel = ShootoutPanel(result, "StepLR", step_size=1)
+        >>> row = panel.add(blocking=True)
+        >>> row["label"], len(result.histories[row["label"]])
+        ('yours 1: StepLR', 1)
+    """
+
+    def __init__(self, result, name: str = "OneCycleLR", lr: float = 0.05, optimizer: str = "sgd", **params):
+        import ipywidgets as W
+
+        if result.data is None:
+            raise ValueError("The shoot-out has no data: build it with shootout(...) first.")
+        self.result = result
+        spe = result.steps_per_epoch
+        self.explorer = ScheduleExplorer(name, lr=lr, num_epochs=result.num_epochs, steps_per_epoch=spe,
+                                         x_axis="epochs", optimizer=optimizer, **params)
+        with self.explorer._holding():  # the budget is the shoot-out's: set, then locked
+            for key, value in (("num_epochs", result.num_epochs), ("steps_per_epoch", spe)):
+                w = self.explorer.common[key]
+                w.max = max(w.max, value)
+                w.value = value
+                w.disabled = True
+        self.explorer._build_params(name, params)
+        self.explorer._initial.update(num_epochs=result.num_epochs, steps_per_epoch=spe)
+        self._lock_total_steps()
+        self.explorer.scheduler.observe(lambda _: self._lock_total_steps(), "value")
+        self.add_button = W.Button(description="Add to shoot-out", icon="flag-checkered", button_style="success")
+        self.progress = W.IntProgress(value=0, min=0, max=len(result.seeds), description="runs")
+        self.status = W.HTML()
+        self.board = W.HTML()
+        self.added: list[str] = []
+        self.settings_of: dict[str, str] = {}
+        self._thread: threading.Thread | None = None
+        self.live = LiveFigure(1, figsize=(6.4, 3.4))
+        self.live.fig.subplots_adjust(left=0.36, right=0.96, bottom=0.16, top=0.96)
+        self.add_button.on_click(lambda _: self.add())
+        self._render()
+
+    def _lock_total_steps(self):
+        """OneCycleLR's ``total_steps`` is every batch of the budget: shown, but not movable."""
+        w = self.explorer.controls.get("total_steps")
+        if w is not None:
+            w.disabled = True
+
+    def contestant(self):
+        r"""The :class:`~lrcourse.train.Contestant` the explorer's current settings describe.
+
+        Raises:
+            ValueError: when the settings are not a valid schedule (the explorer says why).
+        """
+        from .train import Contestant
+
+        s = self.explorer.settings()
+        name, params, lr = s["name"], dict(s["params"]), s["lr"]
+        per = SPECS[name]["per"]
+        n = self.result.num_epochs * self.result.steps_per_epoch if per == "batch" else self.result.num_epochs
+        if name == "OneCycleLR":
+            params["total_steps"] = n  # every batch of the run
+        probe = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr, momentum=0.9)
+        if name != "fixed":
+            build_scheduler(name, probe, params, n)  # a bad combination fails here, before training
+
+        if s["optimizer"] == "adam":
+            def make_optimizer(p):
+                return torch.optim.Adam(p, lr=lr)
+        else:
+            def make_optimizer(p):
+                return torch.optim.SGD(p, lr=lr, momentum=0.9)
+        make_scheduler = None if name == "fixed" else (lambda opt: build_scheduler(name, opt, params, n))
+        label = f"yours {len(self.added) + 1}: {name}"
+        while label in self.result.histories:
+            label += "'"
+        shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+        self.settings_of[label] = f"{'Adam' if s['optimizer'] == 'adam' else 'SGD(momentum=0.9)'}" \
+                                  f"(lr={lr:.3g}), {name}({shown})"
+        return Contestant(label, make_optimizer, make_scheduler, step_per="batch" if per == "batch" else None)
+
+    def add(self, blocking: bool | None = None) -> dict | None:
+        r"""Race the explorer's current schedule over the shoot-out's seeds and add its row.
+
+        Args:
+            blocking (bool, optional): wait for the runs to end. Default: wait
+                only outside a Jupyter kernel (in JupyterLab the runs go on in a
+                background thread and the table updates when they are done).
+
+        Returns:
+            dict: the new leaderboard row when blocking, else ``None``.
+        """
+        if self._thread is not None and self._thread.is_alive():
+            self.status.value = _message_html("A contestant is already racing: wait for it.", error=True)
+            return None
+        try:
+            contestant = self.contestant()
+        except ValueError as err:
+            self.status.value = _message_html(f"Not a valid schedule: {err}", error=True)
+            return None
+        seeds = self.result.seeds
+        self.progress.max, self.progress.value = len(seeds), 0
+        self.add_button.disabled = True
+        self.status.value = _message_html(
+            f"Racing {contestant.label}: {self.settings_of[contestant.label]}, {len(seeds)} seeds ...", error=False)
+        out: dict = {}
+
+        def on_run(label, seed, history):
+            self.progress.value += 1
+
+        def work():
+            try:
+                out["row"] = self.result.add(contestant, on_run=on_run)
+                self.added.append(contestant.label)
+                row = out["row"]
+                self.status.value = _message_html(
+                    f"{contestant.label} ({self.settings_of[contestant.label]}): test accuracy "
+                    f"{100 * row['test_acc_mean']:.2f} ± {100 * row['test_acc_std']:.2f} % over {row['seeds']} seeds.",
+                    error=False)
+            except Exception as err:  # shown to the learner, never swallowed
+                self.settings_of.pop(contestant.label, None)
+                self.status.value = _message_html(f"{contestant.label} failed: {err}", error=True)
+            finally:
+                self.add_button.disabled = False
+                self._render()
+
+        if blocking is None:
+            blocking = not _in_kernel()
+        if blocking:
+            work()
+            return out.get("row")
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+        return None
+
+    def _render(self):
+        from .plots import plot_leaderboard
+
+        rows = self.result.leaderboard()
+        self.board.value = _leaderboard_html(rows, self.result.target_acc, self.added)
+        if self.added:
+            self.board.value += "<div style='font-size:12px'>" + "<br>".join(
+                f"{html_escape(k)}: {html_escape(self.settings_of[k])}" for k in self.added) + "</div>"
+        ax = self.live.axes[0]
+        ax.cla()
+        plot_leaderboard(rows, ax=ax, highlight=self.added)
+        ax.tick_params(axis="y", labelsize="x-small")
+        self.live.fig.canvas.draw_idle()
+
+    @property
+    def controls(self):
+        """The button, progress bar, status line and leaderboard table, as one box."""
+        import ipywidgets as W
+
+        return W.VBox([W.HBox([self.add_button, self.progress]), self.status, self.board])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.explorer.widget)
+        display(self.explorer.live.canvas)  # the slider-driven figure first
+        display(self.controls)
+        display(self.live.canvas)
+
+
+def shootout_panel(result, name: str = "OneCycleLR", **kwargs) -> ShootoutPanel:
+    r"""Add your own contestant to a shoot-out, from the schedule explorer's sliders.
+
+    Args:
+        result (ShootoutResult): what :func:`~lrcourse.train.shootout` returned.
+        name (str): the starting scheduler, from :data:`SPECS`. Default: ``"OneCycleLR"``.
+        **kwargs: starting values: ``lr`` (default ``0.05``), ``optimizer``
+            (``"sgd"``: SGD with momentum 0.9, or ``"adam"``), and any of the
+            scheduler's own arguments.
+
+    Example:
+        >>> from lrcourse.data import MNISTData, Split
+        >>> from lrcourse.train import ShootoutResult
+        >>> x, y = torch.randn(40, 1, 28, 28), torch.arange(40) % 10
+        >>> tiny = MNISTData(Split(x[:20], y[:20]), Split(x[20:30], y[20:30]), Split(x[30:], y[30:]), "demo", None)
+        >>> panel = shootout_panel(ShootoutResult(tiny, (0, 1, 2), 5, 10, 0.9), "CyclicLR", max_lr=0.2)
+        >>> panel.explorer.controls["max_lr"].value, panel.explorer.controls["steps_per_epoch"].disabled
+        (0.2, True)
+    """
+    return ShootoutPanel(result, name, **kwargs)
+
+
+# --------------------------------------------------------------------------- stepping: right and wrong
+#: the schedulers :func:`stepping_curves` compares, with how each is stepped right and wrong
+STEPPING = {
+    "CosineAnnealingLR": ("T_max = num_epochs x steps_per_epoch, stepped per batch",
+                          "T_max = num_epochs, stepped per batch"),
+    "OneCycleLR": ("total_steps = num_epochs x steps_per_epoch, stepped per batch",
+                   "the same total_steps, stepped once per epoch"),
+}
+
+
+def stepping_curves(name: str = "CosineAnnealingLR", num_epochs: int = 10, steps_per_epoch: int = 20,
+                    lr: float = 0.1) -> dict:
+    r"""Torch's rate at every batch for a scheduler stepped the right way and a common wrong way.
+
+    ``CosineAnnealingLR``: right is ``T_max`` counted in batches and stepped
+    per batch; wrong is ``T_max`` counted in epochs and stepped per batch.
+    ``OneCycleLR``: right is ``total_steps`` counted in batches and stepped
+    per batch; wrong is the same scheduler stepped once per epoch.
+
+    Args:
+        name (str): ``"CosineAnnealingLR"`` or ``"OneCycleLR"``. Default: ``"CosineAnnealingLR"``.
+        num_epochs (int): epochs in the run. Default: ``10``.
+        steps_per_epoch (int): batches per epoch. Default: ``20``.
+        lr (float): the initial rate (``max_lr`` for OneCycleLR). Default: ``0.1``.
+
+    Returns:
+        dict: ``"right"`` and ``"wrong"`` (one rate per batch) and their ``"labels"``.
+
+    Example:
+        >>> c = stepping_curves("CosineAnnealingLR", num_epochs=2, steps_per_epoch=3, lr=1.0)
+        >>> [round(float(v), 2) for v in c["wrong"]]
+        [1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
+    """
+    from .schedules import lr_curve
+
+    if name not in STEPPING:
+        raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")
+    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+    n = num_epochs * steps_per_epoch
+    if name == "CosineAnnealingLR":
+        right = lr_curve(lambda opt: torch_sched.CosineAnnealingLR(opt, T_max=n), n, lr=lr)
+        wrong = lr_curve(lambda opt: torch_sched.CosineAnnealingLR(opt, T_max=num_epochs), n, lr=lr)
+    else:
+        def one_cycle(opt):
+            return torch_sched.OneCycleLR(opt, max_lr=lr, total_steps=max(n, 2))
+        right = lr_curve(one_cycle, n, lr=lr)
+        wrong = np.repeat(lr_curve(one_cycle, num_epochs, lr=lr), steps_per_epoch)
+    return {"right": right, "wrong": wrong, "labels": STEPPING[name]}
+
+
+class SteppingExplorer(_SliderPanel):
+    r"""Sliders for ``steps_per_epoch`` and ``num_epochs``: a scheduler stepped right and wrong, side by side.
+
+    Both curves come from :func:`stepping_curves` (torch's own rates) and
+    are redrawn in place. Build it with :func:`explore_stepping`.
+
+    Example:
+        >>> ex = SteppingExplorer("CosineAnnealingLR")
+        >>> ex.controls["steps_per_epoch"].value = 5
+        >>> len(ex.wrong_line.get_ydata()) == 5 * ex.controls["num_epochs"].value
+        True
+    """
+
+    def __init__(self, name: str = "CosineAnnealingLR", num_epochs: int = 10, steps_per_epoch: int = 20,
+                 lr: float = 0.1):
+        import ipywidgets as W
+
+        if name not in STEPPING:
+            raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")
+        style = {"description_width": "initial"}
+        self.controls = {
+            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=100,
+                                           description="steps_per_epoch (batches)", style=style),
+            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=50, description="num_epochs", style=style),
+            "scheduler": W.Dropdown(options=list(STEPPING), value=name, description="scheduler", style=style),
+        }
+        self.lr = lr
+        self.message = W.HTML()
+        self.live = LiveFigure(1, figsize=(6.4, 3.2))
+        self.ax = self.live.axes[0]
+        (self.right_line,) = self.ax.plot([], [], color=PALETTE[0], lw=2)
+        (self.wrong_line,) = self.ax.plot([], [], color=PALETTE[1], lw=1.5, ls="--")
+        self.ax.set_xlabel("epoch")
+        self.ax.set_ylabel("learning rate")
+        self.ax.set_ylim(0, 1.5 * lr)  # both curves stay below lr; the room above holds the legend
+        for w in self.controls.values():
+            w.observe(lambda _: self.update(), "value")
+        self.update()
+
+    def update(self):
+        """Recompute both curves and redraw."""
+        c = self.controls
+        spe, epochs, name = c["steps_per_epoch"].value, c["num_epochs"].value, c["scheduler"].value
+        curves = stepping_curves(name, epochs, spe, self.lr)
+        x = np.arange(epochs * spe) / spe
+        self.right_line.set_data(x, curves["right"])
+        self.wrong_line.set_data(x, curves["wrong"])
+        self.right_line.set_label("right: " + curves["labels"][0])
+        self.wrong_line.set_label("wrong: " + curves["labels"][1])
+        self.ax.legend(loc="upper right", fontsize="x-small", title=f"{name}, {epochs} epochs of {spe} batches",
+                       title_fontsize="x-small")
+        self.ax.set_xlim(0, epochs)
+        self.live.fig.canvas.draw_idle()
+        wrong = curves["wrong"]
+        self.message.value = _message_html(
+            f"{name}, {epochs} epochs of {spe} batches. wrong: max {wrong.max():.3g}, last batch at "
+            f"{wrong[-1]:.3g}; right: max {curves['right'].max():.3g}, last batch at {curves['right'][-1]:.3g}",
+            error=False)
+
+def explore_stepping(name: str = "CosineAnnealingLR", **kwargs) -> SteppingExplorer:
+    r"""Right against wrong stepping of CosineAnnealingLR or OneCycleLR, as ``steps_per_epoch`` varies.
+
+    Args:
+        name (str): ``"CosineAnnealingLR"`` or ``"OneCycleLR"``; the dropdown switches.
+            Default: ``"CosineAnnealingLR"``.
+        **kwargs: starting values: ``num_epochs``, ``steps_per_epoch``, ``lr``.
+
+    Example:
+        >>> ex = explore_stepping("OneCycleLR", num_epochs=5, steps_per_epoch=4)
+        >>> float(ex.right_line.get_ydata().max())
+        0.1
+    """
+    return SteppingExplorer(name, **kwargs)

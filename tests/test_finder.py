@@ -336,3 +336,23 @@ def test_bad_constructor_arguments():
     sched = torch.optim.lr_scheduler.StepLR(other, 1)
     with pytest.raises(ValueError, match="attached to the optimizer"):
         LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.1), scheduler=sched)
+
+
+def test_the_explorer_re_reads_the_stored_curve_without_re_running():
+    from lrcourse.widgets import explore_finder
+
+    model = linear_model()
+    finder = LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.1))
+    raw = ((X + 2) ** 2 + 0.01).tolist()
+    finder.history = {"lr": LRS.tolist(), "loss": raw, "raw_loss": raw}
+    finder.range_test = None  # any attempt to re-run would fail
+    ex = explore_finder(finder, skip_start=0, skip_end=0, log_loss=True, marks={"limit": 0.5})
+    assert ex.ax.get_yscale() == "log"
+    ex.controls["smooth_f"].value = 0.0
+    assert ex.suggestions["minimum"] == pytest.approx(1e-3)
+    ex.controls["smooth_f"].value = 0.9  # the smoothed curve lags: its minimum moves right
+    assert ex.suggestions["minimum"] > 1e-3
+    ex.controls["skip_end"].value = 50  # the slider's end: half the points; the lowest left is the last
+    assert ex.suggestions["minimum"] == pytest.approx(LRS[50] / 10)
+    ex.controls["log_loss"].value = False
+    assert ex.ax.get_yscale() == "linear"

@@ -63,3 +63,71 @@ def test_figures_are_opaque_white_for_dark_themes():
     assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0) and fig.get_facecolor()[3] == 1.0
     assert ax.get_facecolor()[:3] == (1.0, 1.0, 1.0)
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- shoot-out
+from lrcourse.plots import plot_leaderboard, plot_shootout  # noqa: E402
+from lrcourse.train import Contestant, History, ShootoutResult  # noqa: E402
+
+
+def _rows():
+    return [{"label": "best", "test_acc_mean": 0.97, "test_acc_std": 0.002},
+            {"label": "mid", "test_acc_mean": 0.965, "test_acc_std": 0.004},
+            {"label": "last", "test_acc_mean": 0.95, "test_acc_std": 0.01}]
+
+
+def test_leaderboard_bars_best_on_top_with_error_bars_on_given_axes():
+    fig, ax = new_axes()
+    before = plt.get_fignums()
+    out = plot_leaderboard(_rows(), ax=ax, highlight=("mid",))
+    assert out is ax and plt.get_fignums() == before
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["last", "mid", "best"]  # bottom-up
+    widths = [p.get_width() for p in ax.patches]
+    np.testing.assert_allclose(widths, [95.0, 96.5, 97.0])
+    assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()  # the highlighted one
+    lo, hi = ax.get_xlim()
+    assert lo <= 95.0 - 1.0 and hi >= 97.0 + 0.2  # the error bars fit
+    from matplotlib.container import ErrorbarContainer
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = bars.lines[2][0].get_segments()  # one horizontal segment per bar: mean ± std
+    np.testing.assert_allclose([[seg[0][0], seg[1][0]] for seg in segments],
+                               [[94.0, 96.0], [96.1, 96.9], [96.8, 97.2]])
+    plt.close(fig)
+
+
+def test_leaderboard_with_nothing_to_show():
+    fig, ax = new_axes()
+    plot_leaderboard([], ax=ax)
+    assert ax.texts[0].get_text() == "no contestants yet"
+    plt.close(fig)
+
+
+def _fake_result():
+    r = ShootoutResult(data=None, seeds=(0, 1), num_epochs=2, batch_size=64, target_acc=0.9)
+    for label, lr, acc in (("a", 0.1, 0.95), ("b", 0.01, 0.9)):
+        hs = []
+        for seed in (0, 1):
+            h = History(label=label)
+            h.steps.update(epoch=[1, 1, 2, 2], lr=[[lr]] * 2 + [[lr / 2]] * 2, momentum=[None] * 4,
+                           loss=[2.0, 1.5, 1.2, 1.0])
+            h.epochs.update(epoch=[1, 2], train_loss=[1.7, 1.1], val_loss=[1.6, 1.0],
+                            val_acc=[acc - 0.05, acc + 0.01 * seed], time=[0.1, 0.1])
+            hs.append(h)
+        r.contestants.append(Contestant(label, None))
+        r.histories[label], r.test_acc[label], r.wall_time[label] = hs, [acc, acc + 0.01], [0.2, 0.2]
+    return r
+
+
+def test_shootout_figure_shows_board_rates_and_validation_accuracy():
+    r = _fake_result()
+    fig, axes = new_axes(1, 3)
+    out = plot_shootout(r, axes=axes)
+    ax_board, ax_lr, ax_acc = out
+    assert [t.get_text() for t in ax_board.get_yticklabels()] == ["b", "a"]
+    assert [line.get_label() for line in ax_lr.lines] == ["a", "b"]
+    np.testing.assert_allclose(ax_lr.lines[0].get_ydata(), [0.1, 0.1, 0.05, 0.05])
+    np.testing.assert_allclose(ax_lr.lines[0].get_xdata(), [0, 0.5, 1.0, 1.5])  # epochs
+    assert ax_lr.get_yscale() == "log"
+    np.testing.assert_allclose(ax_acc.lines[0].get_ydata(), [90.0, 95.5])  # mean over the seeds, in %
+    assert ax_acc.lines[-1].get_ydata()[0] == pytest.approx(90.0)  # the target line
+    plt.close(fig)

@@ -238,3 +238,199 @@ def test_gradient_descent_bad_input():
         gradient_descent_1d([1, 2], [2], lr=0.1)
     path = gradient_descent_1d([1, 2, 3, 4], [2, 4, 6, 8], lr=10.0, num_steps=400)
     assert np.isinf(path["loss"][-1]), "divergence is reported as inf, not an exception"
+
+
+# ---------------------------------------------------------------- schedule-free hook and shoot-out
+import schedulefree  # noqa: E402
+
+from lrcourse.data import MNISTData, Split  # noqa: E402
+from lrcourse.train import Contestant, ShootoutResult, leaderboard_table, reach_target, shootout  # noqa: E402
+
+
+class _TrainEvalSGD(torch.optim.SGD):
+    """SGD with schedule-free style train()/eval() methods that record when they are called."""
+
+    def __init__(self, *args, log, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log = log
+
+    def train(self):
+        self.log.append("train")
+
+    def eval(self):
+        self.log.append("eval")
+
+
+def test_fit_calls_train_and_eval_of_a_schedule_free_optimizer():
+    log = []
+    model = linear_model()
+    opt = _TrainEvalSGD(model.parameters(), lr=0.01, log=log)
+    fit(model, noisy_linear_data(32, device="cpu"), opt, num_epochs=3, batch_size=8,
+        val_data=noisy_linear_data(8, seed=1, device="cpu"), progress=False)
+    # train before training; eval before each validation, train after it; eval at the end
+    assert log == ["train", "eval", "train", "eval", "train", "eval", "train", "eval"]
+    log.clear()
+    fit(model, noisy_linear_data(32, device="cpu"), opt, num_epochs=2, batch_size=8, progress=False)
+    assert log == ["train", "eval"]  # no validation data: only the start and the end
+
+
+def test_fit_leaves_schedulefree_in_eval_mode_and_training_matches_a_manual_loop():
+    data, val = noisy_linear_data(32, device="cpu"), noisy_linear_data(8, seed=1, device="cpu")
+    torch.manual_seed(0)
+    model = linear_model()
+    opt = schedulefree.AdamWScheduleFree(model.parameters(), lr=0.01, warmup_steps=4)
+    fit(model, data, opt, num_epochs=2, batch_size=8, val_data=val, generator=torch.Generator().manual_seed(0),
+        progress=False)
+    assert opt.param_groups[0]["train_mode"] is False  # the model holds the evaluation weights
+    # the same training by hand, with the package's documented calls
+    torch.manual_seed(0)
+    manual = linear_model()
+    opt2 = schedulefree.AdamWScheduleFree(manual.parameters(), lr=0.01, warmup_steps=4)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(2):
+        manual.train()
+        opt2.train()
+        for xb, yb in data.batches(8, shuffle=True, generator=gen):
+            opt2.zero_grad()
+            nn.functional.mse_loss(manual(xb), yb).backward()
+            opt2.step()
+        opt2.eval()
+    for p, q in zip(model.parameters(), manual.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+def test_schedule_free_batchnorm_statistics_are_recomputed_at_the_evaluation_weights():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+    opt = schedulefree.AdamWScheduleFree(model.parameters(), lr=0.05)
+    seen = []  # (module in train mode, optimizer in train mode, grad enabled) at each forward
+    model[1].register_forward_hook(lambda m, i, o: seen.append(
+        (m.training, opt.param_groups[0]["train_mode"], torch.is_grad_enabled())))
+    fit(model, noisy_linear_data(64, device="cpu"), opt, num_epochs=1, batch_size=16, progress=False)
+    training = [s for s in seen if s[1]]
+    refresh = [s for s in seen if not s[1]]
+    assert len(training) == 4 and all(s == (True, True, True) for s in training)
+    assert len(refresh) == 4 and all(s == (True, False, False) for s in refresh)  # no gradients
+    assert not model.training
+
+
+def _tiny_mnist():
+    full = load_mnist("cpu", source="sample", verbose=False)
+    return MNISTData(Split(full.train.x[:256], full.train.y[:256]), Split(full.val.x[:64], full.val.y[:64]),
+                     Split(full.test.x[:128], full.test.y[:128]), "tiny", None)
+
+
+def _sgd_factory(lr=0.05):
+    return lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9)
+
+
+def _small_model():
+    return MnistCNN(width=4)
+
+
+def test_shootout_gives_every_contestant_the_same_start_and_data_order():
+    data = _tiny_mnist()
+    contestants = [Contestant("fixed", _sgd_factory()),
+                   Contestant("step", _sgd_factory(), lambda opt: S.StepLR(opt, step_size=1, gamma=0.5)),
+                   Contestant("one cycle", _sgd_factory(), lambda opt: S.OneCycleLR(opt, 0.1, total_steps=8)),
+                   Contestant("schedule-free", lambda p: schedulefree.AdamWScheduleFree(p, lr=0.0025))]
+    r = shootout(contestants, data, seeds=(0, 1), num_epochs=2, target_acc=0.2, model_fn=_small_model,
+                 verbose=False)
+    for i, seed in enumerate((0, 1)):
+        # the first batch's loss depends only on the weights and the batch: the same for all
+        # contestants whose first step uses the same weights (one cycle starts at a lower rate, but
+        # the loss is computed before the first step)
+        first = {c.label: r.histories[c.label][i].steps["loss"][0] for c in contestants}
+        assert len(set(first.values())) == 1, first
+    assert r.histories["fixed"][0].steps["loss"][0] != r.histories["fixed"][1].steps["loss"][0]
+    assert set(r.initial_states) == {0, 1}
+    # every run: 2 epochs of 4 batches; histories per seed
+    assert all(len(hs) == 2 and hs[0].num_steps == 8 for hs in r.histories.values())
+    assert r.histories["step"][0].lr.tolist() == [0.05] * 4 + [0.025] * 4
+
+
+def test_shootout_is_reproducible_and_add_reuses_the_initial_weights():
+    data = _tiny_mnist()
+    r = shootout([Contestant("a", _sgd_factory())], data, seeds=(0, 1), num_epochs=1, model_fn=_small_model,
+                 verbose=False)
+    row = r.add(Contestant("a again", _sgd_factory()))
+    assert r.test_acc["a again"] == r.test_acc["a"]
+    assert [h.steps["loss"] for h in r.histories["a again"]] == [h.steps["loss"] for h in r.histories["a"]]
+    assert row["label"] == "a again" and len(r.contestants) == 2
+
+
+def test_the_test_split_is_read_once_per_run_after_training():
+    data = _tiny_mnist()
+    calls = []
+
+    class CountingSplit(Split):
+        def batches(self, *args, **kwargs):
+            calls.append(len(r_holder) and r_holder[0])
+            return super().batches(*args, **kwargs)
+
+    r_holder = []
+    data.test = CountingSplit(data.test.x, data.test.y)
+
+    def on_run(label, seed, history):  # called after the test evaluation of that run
+        r_holder[:] = [f"{label} {seed}"]
+
+    shootout([Contestant("a", _sgd_factory()), Contestant("b", _sgd_factory(0.01))], data, seeds=(0, 1, 2),
+             num_epochs=1, model_fn=_small_model, verbose=False, on_run=on_run)
+    assert len(calls) == 6  # one evaluation per run, none during training or validation
+    assert calls == [0, "a 0", "a 1", "a 2", "b 0", "b 1"]  # each before its run's on_run, after training
+
+
+def test_leaderboard_rows_mean_std_and_target():
+    data = _tiny_mnist()
+    r = shootout([Contestant("slow", _sgd_factory(1e-4)), Contestant("fast", _sgd_factory(0.05))], data,
+                 seeds=(0, 1, 2), num_epochs=2, target_acc=0.3, model_fn=_small_model, verbose=False)
+    rows = r.leaderboard()
+    means = [row["test_acc_mean"] for row in rows]
+    assert means == sorted(means, reverse=True)
+    for row in rows:
+        accs = np.array(r.test_acc[row["label"]])
+        assert row["test_acc_mean"] == pytest.approx(accs.mean())
+        assert row["test_acc_std"] == pytest.approx(accs.std(ddof=1))
+        reached = [reach_target(h, 0.3) for h in r.histories[row["label"]]]
+        epochs = [e for e, _ in reached if e is not None]
+        assert row["reached"] == len(epochs)
+        assert row["epochs_to_target"] == (pytest.approx(np.mean(epochs)) if epochs else None)
+        assert row["wall_time_s"] == pytest.approx(np.mean(r.wall_time[row["label"]]))
+    text = r.table()
+    assert "slow" in text and "fast" in text and "reached 30%" in text
+
+
+def test_reach_target_and_table_when_never_reached():
+    h = History()
+    h.epochs.update(epoch=[1, 2], val_acc=[0.5, 0.6], time=[1.0, 1.0])
+    assert reach_target(h, 0.6) == (2, 2.0)
+    assert reach_target(h, 0.7) == (None, None)
+    row = {"label": "x", "seeds": 3, "test_acc_mean": 0.6, "test_acc_std": 0.01, "reached": 0,
+           "epochs_to_target": None, "time_to_target_s": None, "wall_time_s": 2.0, "diverged": 1}
+    line = leaderboard_table([row], 0.7).splitlines()[1]
+    assert line.count("never") == 2 and "0/3" in line and "(1 diverged)" in line
+
+
+def test_shootout_bad_input_is_explained():
+    data = _tiny_mnist()
+    a = Contestant("a", _sgd_factory())
+    with pytest.raises(ValueError, match="unique"):
+        shootout([a, a], data, verbose=False)
+    with pytest.raises(ValueError, match="Contestant"):
+        shootout([("a", _sgd_factory())], data, verbose=False)
+    with pytest.raises(ValueError, match="at least one seed"):
+        shootout([a], data, seeds=(), verbose=False)
+    with pytest.raises(ValueError, match="num_epochs"):
+        shootout([a], data, num_epochs=0, verbose=False)
+    with pytest.raises(ValueError, match="test"):
+        shootout([a], data.train, verbose=False)
+    # a contestant that fails names itself and the seed: OneCycleLR with too few total_steps
+    bad = Contestant("too short", _sgd_factory(), lambda opt: S.OneCycleLR(opt, 0.1, total_steps=2))
+    with pytest.raises(ValueError, match="'too short' failed with seed 0"):
+        shootout([bad], data, num_epochs=1, model_fn=_small_model, verbose=False)
+
+
+def test_shootout_prints_one_line_per_contestant(capsys):
+    shootout([Contestant("a", _sgd_factory())], _tiny_mnist(), seeds=(0,), num_epochs=1, model_fn=_small_model)
+    out = capsys.readouterr().out
+    assert "a: 1 runs in" in out and "1 runs (1 contestants x 1 seeds, 1 epochs each)" in out

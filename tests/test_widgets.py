@@ -307,3 +307,93 @@ def test_plateau_explorer_marks_and_explains_each_reduction():
 
 
 from lrcourse.widgets import html_escape  # noqa: E402
+
+
+# ---------------------------------------------------------------- shoot-out panel
+from lrcourse.data import MNISTData, Split, load_mnist  # noqa: E402
+from lrcourse.models import MnistCNN  # noqa: E402
+from lrcourse.train import Contestant, shootout  # noqa: E402
+from lrcourse.widgets import ShootoutPanel, shootout_panel  # noqa: E402
+
+
+def _tiny_result(num_epochs=2, seeds=(0, 1)):
+    full = load_mnist("cpu", source="sample", verbose=False)
+    data = MNISTData(Split(full.train.x[:192], full.train.y[:192]), Split(full.val.x[:64], full.val.y[:64]),
+                     Split(full.test.x[:64], full.test.y[:64]), "tiny", None)
+    sgd = lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)  # noqa: E731
+    return shootout([Contestant("fixed", sgd)], data, seeds=seeds, num_epochs=num_epochs, target_acc=0.3,
+                    model_fn=lambda: MnistCNN(width=4), verbose=False)
+
+
+@pytest.mark.parametrize("name, move", [("StepLR", ("gamma", 0.25)), ("OneCycleLR", ("max_lr", 0.2)),
+                                        ("CyclicLR", ("mode", "triangular2")),
+                                        ("ReduceLROnPlateau", ("patience", 0))])
+def test_shootout_panel_races_the_curve_the_explorer_shows(name, move):
+    result = _tiny_result()
+    panel = shootout_panel(result, name)
+    ex = panel.explorer
+    # the budget is the shoot-out's, and locked
+    assert ex.controls["num_epochs"].value == 2 and ex.controls["num_epochs"].disabled
+    assert ex.controls["steps_per_epoch"].value == 3 and ex.controls["steps_per_epoch"].disabled
+    if name == "OneCycleLR":  # every batch of the budget, locked
+        assert ex.controls["total_steps"].value == 6 and ex.controls["total_steps"].disabled
+    key, value = move
+    ex.controls[key].value = value
+    shown = np.asarray(ex.line.get_ydata(), dtype=float)
+    row = panel.add(blocking=True)
+    label = row["label"]
+    assert label == f"yours 1: {name}" and panel.added == [label]
+    assert [c.label for c in result.contestants] == ["fixed", label]
+    assert len(result.histories[label]) == 2 and panel.progress.value == 2
+    if name != "ReduceLROnPlateau":  # its curve in the explorer is driven by a made-up validation loss
+        for h in result.histories[label]:  # the rate each step trained with is the curve shown
+            np.testing.assert_allclose(h.lr, shown)
+    # the same start as every contestant of that seed
+    first = [h.steps["loss"][0] for h in result.histories[label]]
+    assert first == [h.steps["loss"][0] for h in result.histories["fixed"]]
+    assert label in panel.board.value and panel.board.value.count("<tr") == 3
+    assert "test accuracy" in panel.status.value
+    ticks = [t.get_text() for t in panel.live.axes[0].get_yticklabels()]
+    assert sorted(ticks) == sorted(["fixed", label])
+
+
+def test_shootout_panel_uses_adam_when_chosen_and_numbers_each_entry():
+    result = _tiny_result(num_epochs=1, seeds=(0,))
+    panel = ShootoutPanel(result, "fixed", lr=0.01, optimizer="adam")
+    c = panel.contestant()
+    opt = c.make_optimizer(torch.nn.Linear(1, 1).parameters())
+    assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 0.01 and c.make_scheduler is None
+    panel.add(blocking=True)
+    panel.explorer.common["optimizer"].value = "sgd"
+    panel.add(blocking=True)
+    assert panel.added == ["yours 1: fixed", "yours 2: fixed"]
+    assert "SGD(momentum=0.9)(lr=0.01)" in panel.board.value and "Adam(lr=0.01)" in panel.board.value
+
+
+def test_shootout_panel_explains_an_invalid_schedule_and_adds_nothing():
+    result = _tiny_result(num_epochs=1, seeds=(0,))
+    panel = shootout_panel(result, "CyclicLR", base_lr=0.5, max_lr=0.1)
+    assert panel.add(blocking=True) is None
+    assert "Not a valid schedule" in panel.status.value and "base_lr" in panel.status.value
+    assert len(result.contestants) == 1 and not panel.add_button.disabled
+
+
+def test_shootout_panel_reports_a_failing_run_without_raising():
+    result = _tiny_result(num_epochs=1, seeds=(0,))
+    panel = shootout_panel(result, "StepLR")
+
+    def broken(opt):
+        raise RuntimeError("boom")
+    panel.contestant = lambda: Contestant("broken", lambda p: torch.optim.SGD(p, lr=0.1), broken)
+    panel.settings_of["broken"] = "broken"
+    assert panel.add(blocking=True) is None
+    assert "failed" in panel.status.value and "boom" in panel.status.value
+    assert "broken" not in result.histories and not panel.add_button.disabled
+
+
+def test_shootout_panel_keeps_total_steps_locked_when_the_scheduler_changes():
+    panel = shootout_panel(_tiny_result(num_epochs=1, seeds=(0,)), "StepLR")
+    panel.explorer.scheduler.value = "OneCycleLR"
+    w = panel.explorer.controls["total_steps"]
+    assert w.disabled and w.value == 3
+    assert panel.explorer.controls["max_lr"].disabled is False
