@@ -844,13 +844,12 @@ class FinderExplorer(_SliderPanel):
 
     def update(self):
         """Re-smooth, re-suggest and redraw."""
-        from .finder import smooth_losses
         from .plots import plot_finder
 
         beta, skip_start, skip_end = (self.controls[k].value for k in ("smooth_f", "skip_start", "skip_end"))
         h = self.finder.history
         try:
-            losses = smooth_losses(h["raw_loss"], beta)
+            losses = self.finder.smoothed(beta)
             self.suggestions = self.finder.suggestions(skip_start=skip_start, skip_end=skip_end, smooth_f=beta)
         except Exception as err:  # shown to the learner, never swallowed
             self.message.value = _message_html(f"{type(err).__name__}: {err}", error=True)
