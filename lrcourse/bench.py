@@ -117,7 +117,8 @@ def curve_speed(num_steps: int = 10_000, repeat: int = 5, name: str = "OneCycleL
         >>> curve_speed(num_steps=100, repeat=1)["identical"]
         True
     """
-    from .schedules import lr_curve, make_scheduler
+    from .curves import lr_curve
+    from .schedules import make_scheduler
 
     params = {"max_lr": 1.0, "total_steps": num_steps} if name == "OneCycleLR" else {}
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .schedules import lr_curve
+from .curves import lr_curve
 
 PASS, FAIL = "✅", "❌"
 
@@ -276,7 +276,7 @@ PLATEAU_EXERCISE_LOSSES = [1.00, 0.80, 0.70, 0.69, 0.71, 0.70, 0.69, 0.68, 0.60,
                                   "patience=2, threshold=0.02, threshold_mode='rel') reduces the rate for "
                                   "PLATEAU_EXERCISE_LOSSES (an int).")
 def _predict_reduction(answer):
-    from .schedules import plateau_trace
+    from .curves import plateau_trace
 
     trace = plateau_trace(PLATEAU_EXERCISE_LOSSES, factor=0.5, patience=2, threshold=0.02, threshold_mode="rel")
     first = next(t for t in trace if t["reduced"])

@@ -34,7 +34,7 @@ def new_axes(nrows: int = 1, ncols: int = 1, figsize=None, sharex: bool = False)
 
 def plot_lr_curve(lrs: Sequence[float], ax=None, log: bool = False, label: str | None = None,
                   x: Sequence[float] | None = None, xlabel: str = "step", color=None, **kwargs):
-    r"""Plot a learning-rate curve, for example the output of :func:`~lrcourse.schedules.lr_curve`.
+    r"""Plot a learning-rate curve, for example the output of :func:`~lrcourse.curves.lr_curve`.
 
     Args:
         lrs (sequence of float): the rates.
@@ -49,7 +49,7 @@ def plot_lr_curve(lrs: Sequence[float], ax=None, log: bool = False, label: str |
         Line2D: the line, so that a widget can update it with ``set_data``.
 
     Example:
-        >>> from lrcourse.schedules import lr_curve
+        >>> from lrcourse.curves import lr_curve
         >>> line = plot_lr_curve(lr_curve("StepLR", 30, step_size=10, gamma=0.9))
     """
     lrs = np.asarray(lrs, dtype=float)
@@ -210,7 +210,7 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
 
     Args:
         rows (list of dict): leaderboard rows with ``"label"``, ``"test_acc_mean"``
-            and ``"test_acc_std"`` (see :meth:`~lrcourse.train.ShootoutResult.leaderboard`).
+            and ``"test_acc_std"`` (see :meth:`~lrcourse.shootout.ShootoutResult.leaderboard`).
         ax (Axes, optional): where to draw. Default: a new figure.
         highlight (sequence of str): labels drawn in another colour (for
             example contestants you added). Default: ``()``.
@@ -260,7 +260,7 @@ def plot_shootout(result, axes=None, seed_index: int = 0):
     over the seeds, with the target as a dashed line.
 
     Args:
-        result (ShootoutResult): what :func:`~lrcourse.train.shootout` returned.
+        result (ShootoutResult): what :func:`~lrcourse.shootout.shootout` returned.
         axes (sequence of 3 Axes, optional): where to draw. Default: a new figure.
         seed_index (int): whose run the rate panel shows. Default: ``0``.
 
@@ -268,7 +268,8 @@ def plot_shootout(result, axes=None, seed_index: int = 0):
         the three axes (leaderboard, learning rate, validation accuracy).
 
     Example:
-        >>> from lrcourse.train import Contestant, History, ShootoutResult
+        >>> from lrcourse.shootout import Contestant, ShootoutResult
+        >>> from lrcourse.train import History
         >>> r = ShootoutResult(data=None, seeds=(0,), num_epochs=1, batch_size=64, target_acc=0.9)
         >>> h = History(label="a")
         >>> h.steps.update(epoch=[1, 1], lr=[[0.1], [0.1]], momentum=[0.9, 0.9], loss=[2.0, 1.0])

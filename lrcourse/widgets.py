@@ -3,7 +3,7 @@
 Each demo is one call from a notebook (``explore_schedule("OneCycleLR")``,
 ``train_live("y=2x")``). The work behind every slider is a pure function,
 :func:`explorer_curve`, which steps the real torch scheduler through
-:func:`~lrcourse.schedules.schedule_curves`, so every plotted value is torch's.
+:func:`~lrcourse.curves.schedule_curves`, so every plotted value is torch's.
 
 Figures are built once with ipympl's canvas and updated in place
 (``set_data`` then ``draw_idle``): no flicker and no duplicated figures. The
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -23,7 +23,8 @@ import torch
 from torch.optim import lr_scheduler as torch_sched
 
 from .plots import PALETTE
-from .schedules import TimeBasedLR, WallClockLR, make_scheduler, plateau_trace, schedule_curves
+from .curves import plateau_trace, schedule_curves
+from .schedules import TimeBasedLR, WallClockLR, make_scheduler
 
 # --------------------------------------------------------------------------- specs
 
@@ -241,7 +242,7 @@ def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_e
         dict with ``"lr"`` and ``"momentum"`` (one value per batch,
         ``num_epochs * steps_per_epoch`` of them), ``"per"`` (how it was
         stepped), and for ReduceLROnPlateau ``"val_loss"`` and ``"trace"`` (see
-        :func:`~lrcourse.schedules.plateau_trace`: why each reduction fired).
+        :func:`~lrcourse.curves.plateau_trace`: why each reduction fired).
 
     Example:
         >>> c = explorer_curve("StepLR", {"step_size": 1, "gamma": 0.5}, lr=1.0,
@@ -697,7 +698,7 @@ class GradientDescentExplorer(_SliderPanel):
     def __init__(self, x, y, lr: float = 0.05, w0: float = 0.0, num_steps: int = 20):
         import ipywidgets as W
 
-        from .train import curvature, stability_limit
+        from .toy import curvature, stability_limit
 
         self.x = np.asarray(x, dtype=float).ravel()
         self.y = np.asarray(y, dtype=float).ravel()
@@ -741,7 +742,7 @@ class GradientDescentExplorer(_SliderPanel):
 
     def update(self):
         """Recompute the iterates and the sweep, and redraw."""
-        from .train import gd_regime, gradient_descent_1d
+        from .toy import gd_regime, gradient_descent_1d
 
         try:
             lr, n, w0 = (self.controls[k].value for k in ("lr", "num_steps", "w0"))
@@ -1215,7 +1216,7 @@ class TrainPanel:
     def _render_board(self):
         import html
 
-        from .train import histories_table
+        from .tables import histories_table
 
         head = "<tr><th>run</th><th>state</th><th>steps</th><th>final train loss</th>" \
                "<th>final val loss</th><th>val acc</th><th>time (s)</th></tr>"
@@ -1311,7 +1312,7 @@ class ShootoutPanel:
     shown is the rate your contestant will train with. **Add to shoot-out**
     trains it with the explorer's settings over the shoot-out's seeds, from
     the same initial weights and with the same data order as every other
-    contestant (:meth:`~lrcourse.train.ShootoutResult.add`), and appends its
+    contestant (:meth:`~lrcourse.shootout.ShootoutResult.add`), and appends its
     row to the leaderboard table and plot. The optimizer is SGD with momentum
     0.9 (``"sgd"``) or Adam (``"adam"``), at the explorer's initial ``lr``.
     Build it with :func:`shootout_panel`.
@@ -1323,7 +1324,7 @@ class ShootoutPanel:
     Example:
         >>> from lrcourse.data import MNISTData, Split
         >>> from lrcourse.models import MnistCNN
-        >>> from lrcourse.train import ShootoutResult
+        >>> from lrcourse.shootout import ShootoutResult
         >>> x, y = torch.randn(96, 1, 28, 28), torch.arange(96) % 10
         >>> tiny = MNISTData(Split(x[:64], y[:64]), Split(x[64:80], y[64:80]), Split(x[80:], y[80:]), "demo", None)
         >>> result = ShootoutResult(tiny, (0,), 2, 32, 0.5, model_fn=lambda: MnistCNN(width=2))
@@ -1371,12 +1372,12 @@ class ShootoutPanel:
             w.disabled = True
 
     def contestant(self):
-        r"""The :class:`~lrcourse.train.Contestant` the explorer's current settings describe.
+        r"""The :class:`~lrcourse.shootout.Contestant` the explorer's current settings describe.
 
         Raises:
             ValueError: when the settings are not a valid schedule (the explorer says why).
         """
-        from .train import Contestant
+        from .shootout import Contestant
 
         s = self.explorer.settings()
         name, params, lr = s["name"], dict(s["params"]), s["lr"]
@@ -1491,7 +1492,7 @@ def shootout_panel(result, name: str = "OneCycleLR", **kwargs) -> ShootoutPanel:
     r"""Add your own contestant to a shoot-out, from the schedule explorer's sliders.
 
     Args:
-        result (ShootoutResult): what :func:`~lrcourse.train.shootout` returned.
+        result (ShootoutResult): what :func:`~lrcourse.shootout.shootout` returned.
         name (str): the starting scheduler, from :data:`SPECS`. Default: ``"OneCycleLR"``.
         **kwargs: starting values: ``lr`` (default ``0.05``), ``optimizer``
             (``"sgd"``: SGD with momentum 0.9, or ``"adam"``), and any of the
@@ -1499,7 +1500,7 @@ def shootout_panel(result, name: str = "OneCycleLR", **kwargs) -> ShootoutPanel:
 
     Example:
         >>> from lrcourse.data import MNISTData, Split
-        >>> from lrcourse.train import ShootoutResult
+        >>> from lrcourse.shootout import ShootoutResult
         >>> x, y = torch.randn(40, 1, 28, 28), torch.arange(40) % 10
         >>> tiny = MNISTData(Split(x[:20], y[:20]), Split(x[20:30], y[20:30]), Split(x[30:], y[30:]), "demo", None)
         >>> panel = shootout_panel(ShootoutResult(tiny, (0, 1, 2), 5, 10, 0.9), "CyclicLR", max_lr=0.2)
@@ -1542,7 +1543,7 @@ def stepping_curves(name: str = "CosineAnnealingLR", num_epochs: int = 10, steps
         >>> [round(float(v), 2) for v in c["wrong"]]
         [1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
     """
-    from .schedules import lr_curve
+    from .curves import lr_curve
 
     if name not in STEPPING:
         raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")

@@ -107,7 +107,7 @@ for epoch in range(1, 11):
 # the whole curve as an array, which is what every plot in the course draws:
 
 # %% tags=["nbval-check-output"]
-from lrcourse.schedules import lr_curve
+from lrcourse.curves import lr_curve
 
 lrs = lr_curve(lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5),
                num_steps=11, lr=0.1)

@@ -69,11 +69,11 @@ print("w after steps 0-5:", np.round(ws[:6], 4))
 print(f"w after 20 steps: {ws[-1]:.4f}")
 
 # %% [markdown]
-# `lrcourse.train.gradient_descent_1d` runs the same loop; the plots and the slider below use it.
+# `lrcourse.toy.gradient_descent_1d` runs the same loop; the plots and the slider below use it.
 # It gives the same numbers, bit for bit:
 
 # %% tags=["nbval-check-output"]
-from lrcourse.train import gradient_descent_1d
+from lrcourse.toy import gradient_descent_1d
 
 path = gradient_descent_1d(x, y, lr=0.02, w0=0.0, num_steps=20)
 print("w after steps 0-5:", np.round(path["w"][:6], 4))
@@ -93,7 +93,7 @@ print("identical to the hand loop at every step:", np.array_equal(path["w"], ws)
 # single step lands on w*. Compute L from the data:
 
 # %% tags=["nbval-check-output"]
-from lrcourse.train import curvature, gd_regime, stability_limit
+from lrcourse.toy import curvature, gd_regime, stability_limit
 
 L = 2 * np.mean(x ** 2)
 print(f"L = 2·mean(x²) = {L:g}")

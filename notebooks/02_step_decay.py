@@ -40,7 +40,7 @@ from lrcourse.data import linear_data
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
-from lrcourse.schedules import lr_curve
+from lrcourse.curves import lr_curve
 from lrcourse.train import fit
 
 start = time.perf_counter()

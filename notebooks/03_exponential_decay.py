@@ -41,7 +41,8 @@ from lrcourse import setup_notebook
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve, plot_runs
-from lrcourse.schedules import TimeBasedLR, WallClockLR, lr_curve
+from lrcourse.curves import lr_curve
+from lrcourse.schedules import TimeBasedLR, WallClockLR
 from lrcourse.train import evaluate, fit
 
 start = time.perf_counter()

@@ -39,7 +39,7 @@ from lrcourse import setup_notebook
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_runs
-from lrcourse.schedules import plateau_trace
+from lrcourse.curves import plateau_trace
 from lrcourse.train import fit
 
 start = time.perf_counter()

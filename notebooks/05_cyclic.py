@@ -42,7 +42,7 @@ from lrcourse import setup_notebook
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import new_axes, plot_lr_curve, plot_runs
-from lrcourse.schedules import lr_curve, momentum_curve
+from lrcourse.curves import lr_curve, momentum_curve
 from lrcourse.train import fit
 
 start = time.perf_counter()

@@ -185,7 +185,7 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 from lrcourse.data import linear_data
-from lrcourse.train import curvature, stability_limit
+from lrcourse.toy import curvature, stability_limit
 
 data = linear_data(device)  # x = 1..4, y = 2x: all four points in one batch
 L = curvature(data.x.cpu())

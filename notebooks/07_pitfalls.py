@@ -56,7 +56,7 @@ from lrcourse.data import linear_data, noisy_linear_data
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.plots import new_axes, plot_lr_curve
-from lrcourse.schedules import lr_curve
+from lrcourse.curves import lr_curve
 from lrcourse.train import evaluate, fit
 
 start = time.perf_counter()

@@ -45,7 +45,7 @@ from lrcourse.device import describe_device
 from lrcourse.finder import LRFinder
 from lrcourse.models import MnistCNN
 from lrcourse.plots import new_axes, plot_shootout
-from lrcourse.train import Contestant, shootout
+from lrcourse.shootout import Contestant, shootout
 
 start = time.perf_counter()
 device, mnist, generator = setup_notebook(seed=0)

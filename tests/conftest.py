@@ -5,7 +5,6 @@ import http.server
 import threading
 import hashlib
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest

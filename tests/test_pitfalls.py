@@ -377,7 +377,7 @@ def test_unanswered_is_a_hint(exercise_id):
 
 # --------------------------------------------------------------------------- the stepping explorer
 def test_stepping_curves_are_torchs():
-    from lrcourse.schedules import lr_curve
+    from lrcourse.curves import lr_curve
     from lrcourse.widgets import stepping_curves
 
     c = stepping_curves("CosineAnnealingLR", num_epochs=10, steps_per_epoch=20)

@@ -10,7 +10,7 @@ import torch  # noqa: E402
 from lrcourse.data import noisy_linear_data  # noqa: E402
 from lrcourse.models import linear_model  # noqa: E402
 from lrcourse.plots import new_axes, plot_history, plot_lr_curve, plot_runs  # noqa: E402
-from lrcourse.schedules import lr_curve  # noqa: E402
+from lrcourse.curves import lr_curve  # noqa: E402
 from lrcourse.train import fit  # noqa: E402
 
 
@@ -67,7 +67,8 @@ def test_figures_are_opaque_white_for_dark_themes():
 
 # ---------------------------------------------------------------- shoot-out
 from lrcourse.plots import plot_leaderboard, plot_shootout  # noqa: E402
-from lrcourse.train import Contestant, History, ShootoutResult  # noqa: E402
+from lrcourse.shootout import Contestant, ShootoutResult  # noqa: E402
+from lrcourse.train import History  # noqa: E402
 
 
 def _rows():

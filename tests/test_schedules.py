@@ -1,5 +1,4 @@
 """lr_curve returns torch's own values; our schedules keep torch's contract; bad input is explained."""
-import math
 import pickle
 import warnings
 
@@ -8,8 +7,8 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as S
 
-from lrcourse.schedules import (TimeBasedLR, WallClockLR, lr_curve, make_scheduler,
-                                momentum_curve, scheduler_names, schedule_curves)
+from lrcourse.curves import lr_curve, momentum_curve, schedule_curves
+from lrcourse.schedules import TimeBasedLR, WallClockLR, make_scheduler, scheduler_names
 
 #: arguments for every scheduler by name (factories for the ones that wrap others)
 CASES = {
@@ -186,7 +185,7 @@ def test_torch_errors_are_rewrapped_readably():
 
 
 def test_plateau_trace_explains_torchs_own_decisions():
-    from lrcourse.schedules import plateau_trace
+    from lrcourse.curves import plateau_trace
 
     losses = [1.0, 0.9, 0.95, 0.93, 0.92, 0.91, 0.9, 0.89]
     params = dict(patience=1, factor=0.5, threshold=0.05, cooldown=1)

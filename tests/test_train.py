@@ -10,8 +10,9 @@ from torch.optim import lr_scheduler as S
 from lrcourse.data import load_mnist, linear_data, noisy_linear_data
 from lrcourse.device import pick_device, seed_everything
 from lrcourse.models import MnistCNN, linear_model
-from lrcourse.train import History, evaluate, fit, histories_table, scheduler_interval
-from test_schedules import CASES, _ticker
+from lrcourse.tables import histories_table
+from lrcourse.train import History, evaluate, fit, scheduler_interval
+from test_schedules import CASES
 from lrcourse.schedules import make_scheduler
 
 
@@ -182,7 +183,7 @@ def test_pick_device_here_and_forced(monkeypatch):
 
 
 # ---------------------------------------------------------------- y = 2x by hand
-from lrcourse.train import curvature, gd_regime, gradient_descent_1d, stability_limit  # noqa: E402
+from lrcourse.toy import curvature, gd_regime, gradient_descent_1d, stability_limit  # noqa: E402
 
 
 def test_curvature_and_limit_of_the_tutorial_data():
@@ -244,7 +245,8 @@ def test_gradient_descent_bad_input():
 import schedulefree  # noqa: E402
 
 from lrcourse.data import MNISTData, Split  # noqa: E402
-from lrcourse.train import Contestant, ShootoutResult, leaderboard_table, reach_target, shootout  # noqa: E402
+from lrcourse.shootout import Contestant, reach_target, shootout  # noqa: E402
+from lrcourse.tables import leaderboard_table  # noqa: E402
 
 
 class _TrainEvalSGD(torch.optim.SGD):

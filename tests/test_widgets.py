@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from lrcourse.schedules import lr_curve
+from lrcourse.curves import lr_curve
 from lrcourse.widgets import (EXPLORER_NAMES, SPECS, LiveFigure, build_scheduler, default_params,
                               explore_schedule, explorer_curve, validation_curve)
 
@@ -276,7 +276,7 @@ def test_auto_train_retrains_on_every_move_with_plain_sgd():
 
 
 # ---------------------------------------------------------------- gradient descent explorer
-from lrcourse.train import gradient_descent_1d, stability_limit  # noqa: E402
+from lrcourse.toy import gradient_descent_1d, stability_limit  # noqa: E402
 from lrcourse.widgets import explore_gradient_descent  # noqa: E402
 
 
@@ -312,7 +312,7 @@ from lrcourse.widgets import html_escape  # noqa: E402
 # ---------------------------------------------------------------- shoot-out panel
 from lrcourse.data import MNISTData, Split, load_mnist  # noqa: E402
 from lrcourse.models import MnistCNN  # noqa: E402
-from lrcourse.train import Contestant, shootout  # noqa: E402
+from lrcourse.shootout import Contestant, shootout  # noqa: E402
 from lrcourse.widgets import ShootoutPanel, shootout_panel  # noqa: E402
 
 

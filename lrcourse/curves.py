@@ -1,0 +1,222 @@
+"""Learning-rate curves read from the real torch schedulers.
+
+A schedule is first a curve you can plot: :func:`lr_curve` builds a real torch
+scheduler on a one-parameter optimizer and steps it, so every value is torch's
+own. :func:`plateau_trace` explains each decision of ``ReduceLROnPlateau``
+from the scheduler's own state.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch.optim import lr_scheduler as torch_sched
+
+from .optim import make_optimizer
+from .schedules import make_scheduler
+
+__all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace"]
+
+
+def _probe_optimizer(lr: float, optimizer: str) -> torch.optim.Optimizer:
+    return make_optimizer(optimizer, [torch.nn.Parameter(torch.zeros(1))], lr)
+
+
+def schedule_curves(
+    factory: Callable | str,
+    num_steps: int,
+    lr: float = 0.1,
+    metrics: Sequence[float] | None = None,
+    optimizer: str = "sgd_momentum",
+    **params,
+) -> dict[str, np.ndarray]:
+    r"""The learning rate and the momentum (or Adam's beta1) at each step.
+
+    Same arguments as :func:`lr_curve`, plus ``optimizer``: a name from
+    :data:`~lrcourse.optim.OPTIMIZERS` (``"sgd_momentum"``, ``"sgd"`` or
+    ``"adam"``), which decides what the momentum curve shows.
+
+    Returns:
+        dict: ``{"lr": array, "momentum": array}``, each of length ``num_steps``.
+
+    Example:
+        >>> c = schedule_curves("OneCycleLR", 100, max_lr=1.0, total_steps=100)
+        >>> float(c["momentum"][0])
+        0.95
+    """
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
+        raise ValueError(f"num_steps must be an integer >= 1, got {num_steps!r}.")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}.")
+    opt = _probe_optimizer(float(lr), optimizer)
+    if isinstance(factory, str):
+        sched = make_scheduler(factory, opt, **params)
+        label = factory
+    elif callable(factory):
+        if params:
+            raise ValueError("Pass scheduler arguments inside the factory, or give a name instead.")
+        try:
+            sched = factory(opt)
+        except (ValueError, TypeError, KeyError, ZeroDivisionError) as err:
+            raise ValueError(f"The scheduler factory failed: {err}") from None
+        label = type(sched).__name__
+    else:
+        raise ValueError(f"factory must be a scheduler name or a callable, got {factory!r}.")
+    if not isinstance(sched, torch_sched.LRScheduler) and not hasattr(sched, "step"):
+        raise ValueError(f"The factory must return a scheduler, got {type(sched).__name__}.")
+
+    plateau = isinstance(sched, torch_sched.ReduceLROnPlateau)
+    if plateau:
+        if metrics is None or len(metrics) < num_steps - 1:
+            raise ValueError(
+                f"ReduceLROnPlateau steps on a metric: pass metrics=[...] with at "
+                f"least {num_steps - 1} values (the validation loss at each step)."
+            )
+    elif metrics is not None:
+        raise ValueError(f"{label} does not use metrics; only ReduceLROnPlateau does.")
+
+    opt.step()  # no gradients, so nothing moves; marks the optimizer as stepped (no warning)
+    group = opt.param_groups[0]
+    mkey = "momentum" if "momentum" in group else "betas"
+    # plain lists and bound methods: this loop is what a slider waits for
+    lrs, moms = [], []
+    add_lr, add_mom, step = lrs.append, moms.append, sched.step
+    try:
+        if plateau:
+            for metric in metrics[: num_steps - 1]:
+                add_lr(group["lr"])
+                add_mom(group[mkey])
+                step(metric)
+        else:
+            for _ in range(num_steps - 1):
+                add_lr(group["lr"])
+                add_mom(group[mkey])
+                step()
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        raise ValueError(f"{label} failed at step {len(lrs)} of {num_steps}: {err}") from None
+    add_lr(group["lr"])
+    add_mom(group[mkey])
+    mom = np.array([b[0] for b in moms] if mkey == "betas" else moms, dtype=float)
+    return {"lr": np.array(lrs, dtype=float), "momentum": mom}
+
+
+def lr_curve(
+    factory: Callable | str,
+    num_steps: int,
+    lr: float = 0.1,
+    metrics: Sequence[float] | None = None,
+    **params,
+) -> np.ndarray:
+    r"""The learning rate in effect at each of ``num_steps`` steps, as torch computes it.
+
+    It builds the scheduler on a one-parameter SGD optimizer and calls its
+    ``step()`` ``num_steps - 1`` times, reading ``param_groups[0]["lr"]``
+    before each step, so value ``i`` is the rate the ``i``-th
+    ``optimizer.step()`` would use. Only ``scheduler.step()`` runs (the
+    optimizer has nothing to update), which makes 10,000 steps take a few ms.
+
+    Args:
+        factory (callable or str): ``factory(optimizer)`` returns any torch
+            scheduler, or the name of one (see :func:`scheduler_names`), with
+            its arguments in ``**params``.
+        num_steps (int): how many values to return (``>= 1``).
+        lr (float): the optimizer's initial rate. Default: ``0.1``.
+        metrics (sequence of float, optional): the metric passed to
+            ``ReduceLROnPlateau.step`` at each step; only for that scheduler.
+        **params: the scheduler's arguments when ``factory`` is a name.
+
+    Returns:
+        numpy.ndarray: ``num_steps`` learning rates.
+
+    Example:
+        >>> from torch.optim.lr_scheduler import StepLR
+        >>> lr_curve(lambda opt: StepLR(opt, step_size=2, gamma=0.5), 5, lr=1.0)
+        array([1.  , 1.  , 0.5 , 0.5 , 0.25])
+        >>> lr_curve("ExponentialLR", 3, lr=1.0, gamma=0.1)
+        array([1.  , 0.1 , 0.01])
+    """
+    return schedule_curves(factory, num_steps, lr, metrics, **params)["lr"]
+
+
+def momentum_curve(factory: Callable | str, num_steps: int, lr: float = 0.1,
+                   optimizer: str = "sgd_momentum", **params) -> np.ndarray:
+    r"""The momentum (SGD) or beta1 (Adam) at each step; see :func:`lr_curve`.
+
+    Example:
+        >>> m = momentum_curve("CyclicLR", 5, base_lr=0.01, max_lr=0.1, step_size_up=2)
+        >>> [round(float(v), 3) for v in m]
+        [0.9, 0.85, 0.8, 0.85, 0.9]
+    """
+    return schedule_curves(factory, num_steps, lr, None, optimizer, **params)["momentum"]
+
+
+def plateau_trace(metrics: Sequence[float], lr: float = 0.1, **params) -> list[dict]:
+    r"""Step the real ``ReduceLROnPlateau`` on ``metrics`` and explain every epoch.
+
+    Each record reads the scheduler's own state after ``step(metric)``:
+    ``best``, ``num_bad_epochs`` and ``cooldown_counter``, so the explanation
+    is torch's logic, not a copy of it.
+
+    Args:
+        metrics (sequence of float): the validation metric of each epoch.
+        lr (float): the optimizer's initial rate. Default: ``0.1``.
+        **params: ``ReduceLROnPlateau``'s arguments (``mode``, ``factor``,
+            ``patience``, ``threshold``, ``threshold_mode``, ``cooldown``, ``min_lr``).
+
+    Returns:
+        list of dict, one per epoch (1-based ``epoch``): ``metric``, ``lr`` (in
+        effect during the epoch), ``next_lr``, ``best``, ``num_bad_epochs``,
+        ``cooldown_counter``, ``reduced`` and ``why`` (a sentence).
+
+    Example:
+        >>> trace = plateau_trace([1.0, 0.9, 0.9, 0.9, 0.9], patience=2, factor=0.5, threshold=0.0)
+        >>> [t["epoch"] for t in trace if t["reduced"]]
+        [5]
+        >>> trace[4]["why"]
+        'epoch 5: 0.9 is not better than the best 0.9 (needs < 0.9); 3 bad epochs > patience 2, so lr 0.1 -> 0.05'
+    """
+    if len(metrics) == 0:
+        raise ValueError("metrics is empty: give the validation metric of at least one epoch.")
+    opt = _probe_optimizer(float(lr), "sgd_momentum")
+    sched = make_scheduler("ReduceLROnPlateau", opt, **params)
+    rel = sched.threshold_mode == "rel"
+    out = []
+    for epoch, metric in enumerate(metrics, start=1):
+        metric = float(metric)
+        before_lr, best_before = opt.param_groups[0]["lr"], sched.best
+        in_cooldown = sched.cooldown_counter > 0
+        opt.step()
+        sched.step(metric)
+        after_lr = opt.param_groups[0]["lr"]
+        if sched.mode == "min":
+            bar = best_before * (1 - sched.threshold) if rel else best_before - sched.threshold
+            need = f"< {bar:.4g}"
+        else:
+            bar = best_before * (1 + sched.threshold) if rel else best_before + sched.threshold
+            need = f"> {bar:.4g}"
+        better = math.isinf(best_before) or sched.best != best_before
+        if better:
+            why = f"epoch {epoch}: {metric:.4g} is better than the best so far, which becomes {sched.best:.4g}"
+        elif in_cooldown:
+            why = (f"epoch {epoch}: {metric:.4g} is not better ({need} needed), but cooldown holds: "
+                   "bad epochs are not counted yet")
+        fired = False
+        if not better and not in_cooldown:
+            # a reduction resets the count, so at a reduction it was patience + 1
+            fired = sched.num_bad_epochs == 0
+            bad = sched.patience + 1 if fired else sched.num_bad_epochs
+            why = (f"epoch {epoch}: {metric:.4g} is not better than the best {best_before:.4g} (needs {need}); "
+                   f"{bad} bad epoch{'s' if bad != 1 else ''}")
+        reduced = after_lr < before_lr
+        if reduced:
+            why += f" > patience {sched.patience}, so lr {before_lr:.4g} -> {after_lr:.4g}"
+        elif fired:
+            why += f" > patience {sched.patience}, but lr is already at min_lr ({after_lr:.4g})"
+        elif not better and not in_cooldown:
+            why += f" (patience {sched.patience})"
+        out.append({"epoch": epoch, "metric": metric, "lr": before_lr, "next_lr": after_lr,
+                    "best": sched.best, "num_bad_epochs": sched.num_bad_epochs,
+                    "cooldown_counter": sched.cooldown_counter, "reduced": reduced, "why": why})
+    return out

@@ -1,0 +1,292 @@
+"""A schedule shoot-out: contestants over paired seeds at one budget, ranked on a leaderboard."""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data import Split
+from .tables import leaderboard_table
+from .train import History, evaluate, fit
+
+__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout"]
+
+
+@dataclass
+class Contestant:
+    r"""One entry of a schedule shoot-out: a name, its optimizer and its scheduler, as torch factories.
+
+    Args:
+        label (str): the name on the leaderboard (unique within a shoot-out).
+        make_optimizer (callable): ``make_optimizer(params)`` returns a torch
+            optimizer over the model's parameters, for example
+            ``lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)``.
+        make_scheduler (callable, optional): ``make_scheduler(optimizer)``
+            returns a scheduler, or a list of them. Default: ``None`` (no
+            scheduler: a fixed rate, or an optimizer that schedules itself).
+        step_per (str, optional): ``"batch"`` or ``"epoch"``, passed to
+            :func:`fit` to override when the scheduler steps. Default: ``None``.
+
+    Example:
+        >>> from torch.optim.lr_scheduler import StepLR
+        >>> c = Contestant("StepLR", lambda p: torch.optim.SGD(p, lr=0.1),
+        ...                lambda opt: StepLR(opt, step_size=2, gamma=0.5))
+        >>> c.label
+        'StepLR'
+    """
+
+    label: str
+    make_optimizer: Callable
+    make_scheduler: Callable | None = None
+    step_per: str | None = None
+
+
+def _sample_std(values) -> float:
+    values = np.asarray(values, dtype=float)
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def reach_target(history: History, target_acc: float) -> tuple[int | None, float | None]:
+    r"""The first epoch whose validation accuracy is ``>= target_acc``, and the seconds it took.
+
+    The seconds are the sum of :attr:`History.epochs` ``"time"`` up to and
+    including that epoch (training and validation, as :func:`fit` measures
+    them). ``(None, None)`` when the run never reached the target.
+
+    Example:
+        >>> h = History()
+        >>> h.epochs.update(epoch=[1, 2, 3], val_acc=[0.90, 0.96, 0.97], time=[0.5, 0.5, 0.5])
+        >>> reach_target(h, 0.95)
+        (2, 1.0)
+        >>> reach_target(h, 0.99)
+        (None, None)
+    """
+    elapsed = 0.0
+    for epoch, acc, seconds in zip(history.epochs["epoch"], history.epochs["val_acc"], history.epochs["time"]):
+        elapsed += seconds
+        if acc is not None and acc >= target_acc:
+            return epoch, elapsed
+    return None, None
+
+
+@dataclass
+class ShootoutResult:
+    r"""What :func:`shootout` ran and measured; :meth:`add` enters one more contestant.
+
+    Attributes:
+        data: the data (``train``, ``val`` and ``test`` splits).
+        seeds (tuple): one run per contestant per seed.
+        num_epochs (int), batch_size (int), target_acc (float): the budget and the target.
+        model_fn (callable): builds the model.
+        contestants (list of Contestant): in the order they were entered.
+        histories (dict): ``{label: [History per seed]}``.
+        test_acc (dict): ``{label: [test accuracy per seed]}``, measured on
+            ``data.test`` once, after training; nothing is chosen with it.
+        wall_time (dict): ``{label: [seconds of fit per seed]}``.
+        initial_states (dict): ``{seed: state_dict}``, the initial weights every
+            contestant starts from with that seed.
+
+    Example:
+        >>> r = ShootoutResult(data=None, seeds=(0, 1), num_epochs=1, batch_size=64, target_acc=0.9)
+        >>> r.leaderboard()
+        []
+    """
+
+    data: Any
+    seeds: tuple
+    num_epochs: int
+    batch_size: int | None
+    target_acc: float
+    model_fn: Callable | None = None
+    contestants: list = field(default_factory=list)
+    histories: dict = field(default_factory=dict)
+    test_acc: dict = field(default_factory=dict)
+    wall_time: dict = field(default_factory=dict)
+    initial_states: dict = field(default_factory=dict)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches per epoch of the training split."""
+        return self.data.train.num_batches(self.batch_size)
+
+    def _model(self) -> nn.Module:
+        if self.model_fn is not None:
+            return self.model_fn()
+        from .models import MnistCNN
+
+        return MnistCNN()
+
+    def initial_state(self, seed: int) -> dict:
+        """The initial weights for ``seed``: built once with ``torch.manual_seed(seed)``, then copied."""
+        if seed not in self.initial_states:
+            torch.manual_seed(seed)
+            self.initial_states[seed] = copy.deepcopy(self._model().state_dict())
+        return self.initial_states[seed]
+
+    def run_one(self, contestant: Contestant, seed: int) -> tuple[History, float | None, float]:
+        r"""Train ``contestant`` once with ``seed``: the shared initial weights and data order.
+
+        Returns:
+            (History, test accuracy, wall seconds of :func:`fit`).
+        """
+        device = self.data.train.device
+        torch.manual_seed(seed)  # anything random inside the run, the same for every contestant
+        model = self._model()
+        model.load_state_dict(self.initial_state(seed))  # the same initial weights
+        model.to(device)
+        optimizer = contestant.make_optimizer(model.parameters())
+        scheduler = contestant.make_scheduler(optimizer) if contestant.make_scheduler else None
+        start = time.perf_counter()
+        history = fit(model, self.data, optimizer, scheduler, self.num_epochs, batch_size=self.batch_size,
+                      step_per=contestant.step_per,
+                      generator=torch.Generator().manual_seed(seed),  # the same data order
+                      progress=False, label=contestant.label, verbose=False)
+        seconds = time.perf_counter() - start
+        _, test_acc = evaluate(model, self.data.test)  # once, after training
+        return history, test_acc, seconds
+
+    def add(self, contestant: Contestant, on_run: Callable | None = None, verbose: bool = False) -> dict:
+        r"""Run ``contestant`` over every seed and enter it on the leaderboard.
+
+        Args:
+            contestant (Contestant): its label must be new.
+            on_run (callable, optional): ``on_run(label, seed, history)`` after each run.
+            verbose (bool): print one line when the contestant is done. Default: ``False``.
+
+        Returns:
+            dict: the contestant's leaderboard row.
+        """
+        if not isinstance(contestant, Contestant):
+            raise ValueError(f"A contestant must be a Contestant(label, make_optimizer, make_scheduler), "
+                             f"got {type(contestant).__name__}.")
+        if contestant.label in self.histories:
+            raise ValueError(f"There is already a contestant called {contestant.label!r}: give it another label.")
+        histories, accs, times = [], [], []
+        for seed in self.seeds:
+            try:
+                h, acc, seconds = self.run_one(contestant, seed)
+            except Exception as err:
+                raise ValueError(f"Contestant {contestant.label!r} failed with seed {seed}: "
+                                 f"{type(err).__name__}: {err}") from None
+            histories.append(h)
+            accs.append(acc)
+            times.append(seconds)
+            if on_run is not None:
+                on_run(contestant.label, seed, h)
+        self.contestants.append(contestant)
+        self.histories[contestant.label] = histories
+        self.test_acc[contestant.label] = accs
+        self.wall_time[contestant.label] = times
+        row = self.row(contestant.label)
+        if verbose:
+            print(f"{contestant.label}: {len(self.seeds)} runs in {sum(times):.1f} s")
+        return row
+
+    def row(self, label: str) -> dict:
+        r"""One leaderboard row: mean and sample std (``ddof=1``) of the test accuracy over the seeds,
+        how many seeds reached the target validation accuracy, the mean epochs and seconds they took
+        (over the seeds that reached it; ``None`` if none did), the mean wall time of a run, the
+        mean final validation accuracy and the number of diverged runs."""
+        histories, accs = self.histories[label], self.test_acc[label]
+        reached = [reach_target(h, self.target_acc) for h in histories]
+        reached = [r for r in reached if r[0] is not None]
+        valid = [a for a in accs if a is not None]
+        finals = [h.final("val_acc") for h in histories if h.final("val_acc") is not None]
+        return {
+            "label": label,
+            "seeds": len(histories),
+            "test_acc_mean": float(np.mean(valid)) if valid else None,
+            "test_acc_std": _sample_std(valid) if valid else None,
+            "test_accs": list(accs),
+            "reached": len(reached),
+            "epochs_to_target": float(np.mean([r[0] for r in reached])) if reached else None,
+            "time_to_target_s": float(np.mean([r[1] for r in reached])) if reached else None,
+            "wall_time_s": float(np.mean(self.wall_time[label])),
+            "final_val_acc": float(np.mean(finals)) if finals else None,
+            "diverged": sum(h.diverged for h in histories),
+        }
+
+    def leaderboard(self) -> list[dict]:
+        """Every contestant's :meth:`row`, best mean test accuracy first."""
+        rows = [self.row(c.label) for c in self.contestants]
+        return sorted(rows, key=lambda r: -1.0 if r["test_acc_mean"] is None else r["test_acc_mean"], reverse=True)
+
+    def table(self) -> str:
+        """The leaderboard as aligned text (accuracies in %)."""
+        return leaderboard_table(self.leaderboard(), self.target_acc)
+
+    def lr_curve(self, label: str, seed_index: int = 0) -> np.ndarray:
+        """The rate at every step of one run (parameter group 0), as the optimizer held it."""
+        return self.histories[label][seed_index].lr
+
+
+def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_acc: float = 0.95,
+             batch_size: int | None = 64, model_fn: Callable | None = None, verbose: bool = True,
+             on_run: Callable | None = None) -> ShootoutResult:
+    r"""Train every contestant once per seed at the same budget, and rank them.
+
+    For each seed, every contestant starts from the same initial weights
+    (built once with ``torch.manual_seed(seed)``, then copied with
+    ``state_dict``) and sees the batches in the same order (a
+    ``torch.Generator`` seeded with ``seed``). Each run is one :func:`fit`
+    of ``num_epochs`` epochs, validated on ``data.val``. The test accuracy is
+    measured on ``data.test`` once, after training: nothing is chosen with it.
+    Each run starts with ``torch.manual_seed(seed)``, so torch's global random
+    state is left as the last run set it.
+
+    Args:
+        contestants (list of Contestant): the entries, with unique labels.
+        data: an :class:`~lrcourse.data.MNISTData` (or any object with
+            ``train``, ``val`` and ``test`` splits).
+        seeds (sequence of int): one run per contestant per seed. Default: ``(0, 1, 2)``.
+        num_epochs (int): the budget, the same for everyone. Default: ``5``.
+        target_acc (float): the validation accuracy whose first epoch and time
+            are reported. Default: ``0.95``.
+        batch_size (int, optional): Default: ``64``.
+        model_fn (callable, optional): builds the model. Default: :class:`~lrcourse.models.MnistCNN`.
+        verbose (bool): print one line per contestant. Default: ``True``.
+        on_run (callable, optional): ``on_run(label, seed, history)`` after each run.
+
+    Returns:
+        ShootoutResult: the histories, test accuracies and wall times, with
+        :meth:`~ShootoutResult.leaderboard` and :meth:`~ShootoutResult.table`.
+
+    Example:
+        >>> from lrcourse.data import MNISTData, Split
+        >>> from lrcourse.models import MnistCNN
+        >>> x, y = torch.randn(96, 1, 28, 28), torch.arange(96) % 10
+        >>> tiny = MNISTData(Split(x[:64], y[:64]), Split(x[64:80], y[64:80]), Split(x[80:], y[80:]), "demo", None)
+        >>> sgd = lambda p: torch.optim.SGD(p, lr=0.01)
+        >>> r = shootout([Contestant("fixed", sgd)], tiny, seeds=(0, 1), num_epochs=1,
+        ...              model_fn=lambda: MnistCNN(width=2), verbose=False)
+        >>> [row["label"] for row in r.leaderboard()], len(r.histories["fixed"])
+        (['fixed'], 2)
+    """
+    contestants = list(contestants)
+    labels = [c.label for c in contestants if isinstance(c, Contestant)]
+    if len(labels) != len(contestants):
+        raise ValueError("contestants must be a list of Contestant(label, make_optimizer, make_scheduler).")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"Contestant labels must be unique, got {labels}.")
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError("Give at least one seed (three or more to see the spread).")
+    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be an integer >= 1, got {num_epochs!r}.")
+    for split in ("train", "val", "test"):
+        if not isinstance(getattr(data, split, None), Split):
+            raise ValueError(f"data must have train, val and test splits (an MNISTData); it has no {split!r}.")
+    result = ShootoutResult(data, seeds, num_epochs, batch_size, target_acc, model_fn)
+    start = time.perf_counter()
+    for c in contestants:
+        result.add(c, on_run=on_run, verbose=verbose)
+    if verbose:
+        runs = len(contestants) * len(seeds)
+        print(f"{runs} runs ({len(contestants)} contestants x {len(seeds)} seeds, {num_epochs} epochs each) "
+              f"in {time.perf_counter() - start:.1f} s")
+    return result
