@@ -60,7 +60,7 @@ def throughput(threads: int = 2, batch_size: int = 64, num_images: int = 3500,
         >>> r["ratio"] > 1  # doctest: +SKIP
         True
     """
-    from .data import mnist_arrays, Split, _normalize
+    from .data import mnist_arrays, Split, normalize
     from .models import ExamplesNet, MnistCNN
 
     torch.set_num_threads(threads)
@@ -73,7 +73,7 @@ def throughput(threads: int = 2, batch_size: int = 64, num_images: int = 3500,
     torch.manual_seed(0)
     model = MnistCNN().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    split = Split(_normalize(images), labels).to(device)
+    split = Split(normalize(images), labels).to(device)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def course_epoch():
@@ -149,7 +149,7 @@ def curve_speed(num_steps: int = 10_000, repeat: int = 5, name: str = "OneCycleL
 _MEMORY_CHILD = r"""
 import json, sys, torch
 import psutil
-from lrcourse.bench import _peak_rss_mb
+from lrcourse.memory import peak_rss_mb
 from lrcourse.data import load_mnist
 from lrcourse.models import MnistCNN
 from lrcourse.train import fit
@@ -162,7 +162,7 @@ before = psutil.Process().memory_info().rss / 2**20
 if device == "cuda":
     torch.cuda.reset_peak_memory_stats()
 fit(model, data, opt, num_epochs=1, progress=False)
-out = {"rss_before_mb": before, "peak_rss_mb": _peak_rss_mb(), "train_images": len(data.train)}
+out = {"rss_before_mb": before, "peak_rss_mb": peak_rss_mb(), "train_images": len(data.train)}
 if device == "cuda":
     out["cuda_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
 print(json.dumps(out))
@@ -182,14 +182,14 @@ def finder_cost(threads: int = 2, num_iter: int = 100, batch_size: int = 64, rep
         >>> r["iterations"]  # doctest: +SKIP
         20
     """
-    from .data import Split, _normalize, mnist_arrays
-    from .finder import LRFinder, _batches_forever
+    from .data import Split, normalize, mnist_arrays
+    from .finder import LRFinder, batches_forever
     from .models import MnistCNN
 
     torch.set_num_threads(threads)
     arrays = mnist_arrays(download=False)
     images, labels = arrays["train"]
-    split = Split(_normalize(images), labels).to(device)
+    split = Split(normalize(images), labels).to(device)
     torch.manual_seed(0)
     model = MnistCNN().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -197,7 +197,7 @@ def finder_cost(threads: int = 2, num_iter: int = 100, batch_size: int = 64, rep
     finder = LRFinder(model, opt, loss_fn)
 
     def plain():
-        batches = _batches_forever(split, batch_size, torch.Generator().manual_seed(0))  # as the finder's
+        batches = batches_forever(split, batch_size, torch.Generator().manual_seed(0))  # as the finder's
         for _ in range(num_iter):
             xb, yb = next(batches)
             opt.zero_grad(set_to_none=True)
@@ -221,18 +221,6 @@ def finder_cost(threads: int = 2, num_iter: int = 100, batch_size: int = 64, rep
     return {"device": device, "threads": threads, "num_iter": num_iter, "batch_size": batch_size,
             "iterations": len(finder.history["lr"]), "plain_s": t_plain, "finder_s": t_finder,
             "ratio": t_finder / t_plain, "target_ratio": 1.15}
-
-
-def _peak_rss_mb() -> float:
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 1024 if sys.platform != "darwin" else peak / 2**20
-    except ImportError:  # Windows
-        import psutil
-
-        return psutil.Process().memory_info().peak_wset / 2**20
 
 
 def epoch_memory(threads: int = 2, device: str = "cpu") -> dict:

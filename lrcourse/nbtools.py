@@ -1,0 +1,246 @@
+"""The notebooks as files: run them from their ``.py`` sources, keep them light, and reset their exercises.
+
+Each notebook is a pair: the Jupytext percent-format ``.py`` is the source
+and the ``.ipynb`` holds the outputs of executing it. :func:`run_notebooks`
+executes and stores them; :func:`reset_exercises` puts learners' exercise
+cells back to their gaps, generated from the solutions by :func:`exercise_source`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .memory import PeakMemory
+
+__all__ = ["notebooks_dir", "tidy_notebook", "run_notebooks", "exercise_source", "exercise_pairs",
+           "reset_exercises"]
+
+
+def notebooks_dir() -> Path:
+    r"""The checkout's ``notebooks/`` folder (the course's notebooks live in the repository).
+
+    Example:
+        >>> notebooks_dir().name
+        'notebooks'
+    """
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"No notebooks folder at {folder}: run this from a clone of the course "
+            "installed with `pip install -e .` (make lab does that).")
+    return folder
+
+
+def _small_png(b64: str) -> str:
+    """The same figure as a 128-colour palette PNG: a third of the size for line plots."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    prefix = ""
+    if b64.startswith("data:"):
+        prefix, b64 = b64.split(",", 1)
+        prefix += ","
+    img = Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")
+    out = io.BytesIO()
+    img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, format="png", optimize=True)
+    return prefix + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def tidy_notebook(nb) -> None:
+    r"""Keep a stored notebook light: smaller PNGs, no HTML copy of ipympl figures, no null widget keys.
+
+    Example:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook()
+        >>> tidy_notebook(nb)  # changes ``nb`` in place
+    """
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "image/png" in data:
+                data.pop("text/html", None)
+            if "image/png" in data:
+                data["image/png"] = _small_png(data["image/png"])
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    for model in state.get("state", {}).values():
+        attrs = model.get("state", {})
+        for key in [k for k, v in attrs.items() if v is None]:
+            del attrs[key]  # the front end fills in its defaults
+        if attrs.get("_data_url"):
+            attrs["_data_url"] = _small_png(attrs["_data_url"])
+
+
+def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: bool = True,
+                  folder=None) -> list[dict]:
+    r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
+
+    Each notebook runs in a fresh kernel with its folder as the working
+    directory, as nbval and JupyterLab run it. For each one it returns (and
+    ``lrcourse notebooks`` prints) the wall time and the kernel's peak resident
+    memory: the largest total RSS of the kernel process and its children,
+    sampled every 50 ms and, on Linux, including the kernel's own high-water
+    mark (see :class:`PeakMemory`). That is the figure to hold against a limit
+    such as Binder's 2 GB.
+
+    Args:
+        names (list of str, optional): stems such as ``"00_start_here"``. Default: all.
+        write (bool): store the executed notebook in the paired ``.ipynb``. Default: ``True``.
+        timeout (int): seconds allowed per cell. Default: ``600``.
+        verbose (bool): print a line per notebook. Default: ``True``.
+        folder (str or Path, optional): where the ``.py`` sources are.
+            Default: the checkout's ``notebooks/`` (:func:`notebooks_dir`).
+
+    Example:
+        >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
+        [{'notebook': '00_start_here', 'seconds': 12.3, 'peak_mb': 1010.4}]
+    """
+    import time
+
+    import jupytext
+    from nbclient import NotebookClient
+
+    folder = Path(folder) if folder is not None else notebooks_dir()
+    sources = sorted(folder.glob("*.py"))
+    if names:
+        sources = [p for p in sources if p.stem in set(names)]
+        missing = set(names) - {p.stem for p in sources}
+        if missing:
+            raise ValueError(f"No notebook called {', '.join(sorted(missing))} in {folder}.")
+    results = []
+    for py in sources:
+        nb = jupytext.read(py)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(folder)}})
+        watch = {}
+
+        def kernel_started(client=client, watch=watch, **_):
+            # the kernel process is up and answering: watch its memory until it is shut down
+            pid = getattr(client.km.provisioner, "pid", None) or client.km.provisioner.process.pid
+            watch["peak"] = PeakMemory(pid).start()
+
+        def cell_executed(watch=watch, **_):
+            if "peak" in watch:
+                watch["peak"].sample()  # the kernel is still alive here, even after the last cell
+
+        client.on_notebook_start = kernel_started
+        client.on_cell_executed = cell_executed
+        start = time.perf_counter()
+        try:
+            client.execute()
+        finally:
+            peak_mb = watch["peak"].stop() if "peak" in watch else float("nan")
+        seconds = time.perf_counter() - start
+        tidy_notebook(nb)
+        if write:
+            # both halves of the pair from the same object, the .py last: JupyterLab's jupytext
+            # refuses to open a pair whose .ipynb is newer than its .py and differs from it
+            jupytext.write(nb, py.with_suffix(".ipynb"))
+            jupytext.write(nb, py, fmt="py:percent")
+        results.append({"notebook": py.stem, "seconds": round(seconds, 1), "peak_mb": round(peak_mb, 1)})
+        if verbose:
+            print(f"{py.stem}: executed in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB"
+                  + (f", stored in {py.stem}.ipynb" if write else ""))
+    return results
+
+
+_CHECK_CALL = re.compile(r'^check\("([^"]+)",\s*(\w+)\)\s*$', re.M)
+
+
+def exercise_source(solution: str) -> str:
+    r"""The exercise cell a solution generates: each answer passed to ``check`` becomes a gap.
+
+    Exercises are never kept as a second hand-edited copy: the notebooks' exercise
+    cells are exactly this (a test holds them to it), and ``lrcourse exercises --reset``
+    writes it back.
+
+    Example:
+        >>> print(exercise_source('halve = lambda opt: StepLR(opt, 5, 0.5)\n\ncheck("02.halve", halve)'))
+        halve = ...  # your code here
+        <BLANKLINE>
+        check("02.halve", halve)
+    """
+    calls = _CHECK_CALL.findall(solution)
+    if not calls:
+        raise ValueError("A solution cell must end with check(\"<id>\", <answer>); this one has no such line:\n"
+                         + solution)
+    gaps = "\n".join(f"{name} = ...  # your code here" for _, name in calls)
+    return gaps + "\n\n" + "\n".join(f'check("{ex}", {name})' for ex, name in calls)
+
+
+def exercise_pairs(nb) -> list[tuple[object, object]]:
+    r"""``(exercise cell, solution cell)`` pairs of a notebook, in order.
+
+    Exercise cells carry the tag ``exercise``; solution cells the tag ``solution``.
+    The k-th exercise goes with the k-th solution, so a learner's cell is found
+    even when its ``check`` line was deleted.
+
+    Example:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[
+        ...     nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["exercise"]}),
+        ...     nbformat.v4.new_code_cell('x = 2\ncheck("00.x", x)', metadata={"tags": ["solution"]})])
+        >>> [(e.source, s.source[:5]) for e, s in exercise_pairs(nb)]
+        [('x = 1', 'x = 2')]
+    """
+    tagged = lambda tag: [c for c in nb.cells if tag in c.metadata.get("tags", [])]  # noqa: E731
+    exercises, solutions = tagged("exercise"), tagged("solution")
+    if len(exercises) != len(solutions):
+        raise ValueError(f"{len(exercises)} cells are tagged 'exercise' but {len(solutions)} 'solution': "
+                         "each exercise needs its solution, in the same order.")
+    return list(zip(exercises, solutions))
+
+
+def reset_exercises(names=None, folder=None, verbose: bool = True) -> dict[str, list[str]]:
+    r"""Write every exercise cell back to its gap, in the ``.ipynb`` and its paired ``.py``.
+
+    Only exercise cells change (their outputs are cleared too); the rest of
+    the notebook, the learner's notes and other cells included, stays as it is.
+
+    Args:
+        names (list of str, optional): notebook stems or number prefixes such as
+            ``"02"``. Default: every notebook.
+        folder (path, optional): where the notebooks are. Default: the checkout's ``notebooks/``.
+        verbose (bool): print what was reset. Default: ``True``.
+
+    Returns:
+        dict: for each notebook, the ids of the exercises that were reset.
+
+    Example:
+        >>> reset_exercises(["02"], verbose=False)  # doctest: +SKIP
+        {'02_step_decay': []}
+    """
+    import jupytext
+    import nbformat
+
+    folder = Path(folder) if folder else notebooks_dir()
+    stems = sorted({p.stem for p in folder.glob("*.ipynb")} | {p.stem for p in folder.glob("*.py")})
+    if names:
+        unknown = [n for n in names if not any(s == n or s.startswith(n) for s in stems)]
+        if unknown:
+            raise ValueError(f"No notebook named {', '.join(unknown)} in {folder}; known: {', '.join(stems)}.")
+        stems = [s for s in stems if any(s == n or s.startswith(n) for n in names)]
+    done: dict[str, list[str]] = {}
+    for stem in stems:
+        changed: list[str] = []
+        for path in (folder / f"{stem}.ipynb", folder / f"{stem}.py"):
+            if not path.exists():
+                continue
+            nb = nbformat.read(path, as_version=4) if path.suffix == ".ipynb" else jupytext.read(path)
+            edited = []
+            for exercise, solution in exercise_pairs(nb):
+                gap = exercise_source(solution.source)
+                if exercise.source != gap:
+                    exercise.source, exercise.outputs, exercise.execution_count = gap, [], None
+                    edited.append(_CHECK_CALL.findall(gap)[0][0])
+            if edited:
+                if path.suffix == ".ipynb":
+                    nbformat.write(nb, path)
+                else:
+                    jupytext.write(nb, path, fmt="py:percent")
+            changed += [e for e in edited if e not in changed]
+        done[stem] = changed
+        if verbose:
+            print(f"{stem}: " + (f"reset {', '.join(changed)}" if changed else "nothing to reset"))
+    return done

@@ -1,0 +1,72 @@
+"""The notebooks as files: running them with time and peak memory, and resetting their exercises."""
+import json
+
+import pytest
+
+from lrcourse import cli, nbtools
+
+
+def test_notebooks_reports_time_and_peak_memory(tmp_path, monkeypatch, capsys):
+    # a tiny notebook that holds 200 MB for a moment, then frees it: the peak must still count it
+    (tmp_path / "tiny.py").write_text(
+        "# %% [markdown]\n# A tiny notebook\n\n"
+        "# %%\nimport time\nimport numpy as np\n\n"
+        "block = np.ones(200 * 2**20 // 8)  # 200 MB, every page written\n"
+        "time.sleep(0.3)\ndel block\n")
+    monkeypatch.setattr(nbtools, "notebooks_dir", lambda: tmp_path)
+    assert cli.main(["notebooks", "tiny", "--no-write", "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("tiny: executed in ") and "peak memory" in out[0] and " MB" in out[0]
+    [result] = json.loads(out[-1])
+    assert result["notebook"] == "tiny" and result["seconds"] > 0
+    assert 200 < result["peak_mb"] < 2000  # the 200 MB block plus a bare kernel (tens of MB)
+    assert not (tmp_path / "tiny.ipynb").exists()  # --no-write stores nothing
+    [again] = nbtools.run_notebooks(["tiny"], write=False, verbose=False, folder=tmp_path)
+    assert 200 < again["peak_mb"] < 2000
+
+
+def _copy_notebook(tmp_path, stem="02_step_decay"):
+    import shutil
+
+    from lrcourse.nbtools import notebooks_dir
+
+    for suffix in (".py", ".ipynb"):
+        shutil.copy(notebooks_dir() / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
+    return tmp_path / f"{stem}.py", tmp_path / f"{stem}.ipynb"
+
+
+def test_exercises_reset_restores_edited_cells_in_both_files(tmp_path, capsys):
+    import jupytext
+    import nbformat
+
+    py, ipynb = _copy_notebook(tmp_path)
+    pristine_py, pristine_nb = py.read_text(), nbformat.read(ipynb, as_version=4)
+    nb = nbformat.read(ipynb, as_version=4)
+    exercise, _ = nbtools.exercise_pairs(nb)[0]
+    exercise.source = "halve_every_5 = lambda opt: None  # a learner's try\n"  # the check line deleted too
+    exercise.outputs = [nbformat.v4.new_output("stream", name="stdout", text="learner output")]
+    nb.cells[0].source += "\n\nMy own note."  # not an exercise: kept
+    nbformat.write(nb, ipynb)
+    text = jupytext.read(py)
+    nbtools.exercise_pairs(text)[1][0].source = "drop_at_30_and_80 = 42"
+    jupytext.write(text, py, fmt="py:percent")
+
+    assert cli.main(["exercises", "--reset", "02", "--folder", str(tmp_path)]) == 0
+    assert "02_step_decay: reset 02.halve_every_5, 02.milestones" in capsys.readouterr().out
+    after = nbformat.read(ipynb, as_version=4)
+    for (ex, sol), (ex0, _) in zip(nbtools.exercise_pairs(after), nbtools.exercise_pairs(pristine_nb)):
+        assert ex.source == ex0.source == nbtools.exercise_source(sol.source)
+    edited, untouched = (ex for ex, _ in nbtools.exercise_pairs(after))
+    assert edited.outputs == [] and untouched.outputs == nbtools.exercise_pairs(pristine_nb)[1][0].outputs
+    assert after.cells[0].source.endswith("My own note.")
+    assert py.read_text() == pristine_py
+    assert cli.main(["exercises", "--reset", "02", "--folder", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "02_step_decay: nothing to reset\n"
+
+
+def test_exercises_lists_ids_and_a_bad_name_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["exercises", "02"]) == 0
+    assert "02.halve_every_5" in capsys.readouterr().out
+    _copy_notebook(tmp_path)
+    with pytest.raises(ValueError, match="No notebook named 99"):
+        nbtools.reset_exercises(["99"], folder=tmp_path)
