@@ -5,6 +5,8 @@ The course's notebooks import what they need from the submodules, for example
 ``from lrcourse.curves import lr_curve``.
 """
 
+__all__ = ["setup_notebook"]
+
 __version__ = "0.1.0"
 
 

@@ -18,6 +18,8 @@ import time
 import numpy as np
 import torch
 
+__all__ = ["throughput", "curve_speed", "finder_cost", "epoch_memory", "widget_latency", "run_all", "format_report"]
+
 
 def _median_time(fn, repeat: int) -> float:
     times = []

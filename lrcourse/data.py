@@ -16,6 +16,8 @@ import torch
 from .device import pick_device
 from .mnist_files import DataError, data_root, download_mnist, mnist_files_status, raw_folder, read_mnist_files
 
+__all__ = ["MNIST_MEAN", "MNIST_STD", "SAMPLE_SPLIT", "FULL_VAL_SIZE", "clear_cache", "Split", "MNISTData", "load_mnist_sample", "stratified_split", "normalize", "mnist_arrays", "load_mnist", "linear_data", "noisy_linear_data"]
+
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 
@@ -25,6 +27,19 @@ SAMPLE_SPLIT = (3500, 500, 1000)
 FULL_VAL_SIZE = 5000
 
 _CACHE: dict = {}
+
+
+def clear_cache() -> None:
+    r"""Forget the MNIST arrays and splits loaded so far, so the next load reads the data root again.
+
+    :func:`mnist_arrays` and :func:`load_mnist` keep what they loaded for the
+    life of the process (every notebook cell then shares one copy); after
+    files change on disk, call this.
+
+    Example:
+        >>> clear_cache()
+    """
+    _CACHE.clear()
 
 
 # --------------------------------------------------------------------------- splits

@@ -7,6 +7,8 @@ import random
 import numpy as np
 import torch
 
+__all__ = ["pick_device", "seed_everything", "versions", "describe_device"]
+
 
 def pick_device(prefer: str | None = None) -> torch.device:
     r"""Return the best available device: CUDA, else Apple's MPS, else the CPU.

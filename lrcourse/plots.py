@@ -9,6 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
+__all__ = ["PALETTE", "new_axes", "plot_lr_curve", "plot_history", "plot_runs", "FINDER_MARKERS", "plot_finder", "plot_leaderboard", "plot_shootout"]
+
 #: Okabe & Ito (2008) colour-blind-safe palette, dark enough on white
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler as torch_sched
 
+__all__ = ["TimeBasedLR", "WallClockLR", "EXTRA_SCHEDULERS", "scheduler_names", "scheduler_class", "check_params", "make_scheduler"]
+
 
 # --------------------------------------------------------------------------- our schedules
 class TimeBasedLR(torch_sched.LRScheduler):

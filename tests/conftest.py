@@ -1,26 +1,56 @@
-"""Shared fixtures: an isolated data root, and small IDX-format MNIST folders."""
+"""Shared fixtures: an isolated data root, and small IDX-format MNIST folders (built by tests/helpers.py)."""
 import functools
 import gzip
 import http.server
 import threading
 import hashlib
 import os
+import shutil
+import tempfile
 
-import numpy as np
 import pytest
 import torch
 
+from helpers import make_idx_files
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 torch.set_num_threads(2)
+
+_USERS_DATA = os.environ.get("LRCOURSE_DATA")
+
+
+def pytest_configure(config):
+    """Every test and every notebook (nbval's kernels inherit this) runs on the offline sample.
+
+    Whatever MNIST this machine holds (full MNIST in data/, a folder in LRCOURSE_DATA), the
+    run points LRCOURSE_DATA at an empty folder and forbids downloads, so the compared
+    outputs mean the same on every machine. Tests that need other data set their own root.
+    """
+    root = tempfile.mkdtemp(prefix="lrcourse-test-data-")
+    config.lrcourse_data_root = root
+    os.environ["LRCOURSE_DATA"] = root
+    os.environ["LRCOURSE_OFFLINE"] = "1"
+
+
+def pytest_unconfigure(config):
+    root = getattr(config, "lrcourse_data_root", None)
+    if root:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def pytest_report_header(config):
+    ignored = f" (LRCOURSE_DATA={_USERS_DATA} is not read)" if _USERS_DATA else ""
+    return ("lrcourse: tests and notebooks run on the offline MNIST sample: LRCOURSE_DATA is an empty "
+            f"folder and LRCOURSE_OFFLINE=1{ignored}")
 
 
 @pytest.fixture(autouse=True)
 def _fresh_data_cache():
     from lrcourse import data
 
-    data._CACHE.clear()
+    data.clear_cache()
     yield
-    data._CACHE.clear()
+    data.clear_cache()
 
 
 @pytest.fixture
@@ -29,26 +59,6 @@ def offline_root(tmp_path, monkeypatch):
     monkeypatch.setenv("LRCOURSE_DATA", str(tmp_path))
     monkeypatch.setenv("LRCOURSE_OFFLINE", "1")
     return tmp_path
-
-
-def _idx_images(images: np.ndarray) -> bytes:
-    n, h, w = images.shape
-    return (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + h.to_bytes(4, "big") \
-        + w.to_bytes(4, "big") + images.astype(np.uint8).tobytes()
-
-
-def _idx_labels(labels: np.ndarray) -> bytes:
-    return (2049).to_bytes(4, "big") + len(labels).to_bytes(4, "big") + labels.astype(np.uint8).tobytes()
-
-
-def make_idx_files(n_train=200, n_test=50, seed=0) -> dict:
-    """The four MNIST files in IDX format (bytes by file name), from random pixels."""
-    rng = np.random.default_rng(seed)
-    out = {}
-    for prefix, n in (("train", n_train), ("t10k", n_test)):
-        out[f"{prefix}-images-idx3-ubyte"] = _idx_images(rng.integers(0, 256, (n, 28, 28)))
-        out[f"{prefix}-labels-idx1-ubyte"] = _idx_labels(np.arange(n) % 10)
-    return out
 
 
 @pytest.fixture

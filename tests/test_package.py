@@ -1,4 +1,8 @@
-"""The package itself: one module per concern, torch-style docstrings with examples, no import side effects."""
+"""The package itself: one module per concern, torch-style docstrings with examples, no import side effects.
+
+The layout is described in CONTRIBUTING.md; these tests hold the package to it.
+"""
+import ast
 import doctest
 import importlib
 import inspect
@@ -10,12 +14,72 @@ import pytest
 
 import lrcourse
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(lrcourse.__path__))
+from pathlib import Path
+
+PACKAGE = Path(lrcourse.__file__).parent
+#: every module, subpackages' modules included, without the ``lrcourse.`` prefix
+MODULES = sorted(m.name.removeprefix("lrcourse.")
+                 for m in pkgutil.walk_packages(lrcourse.__path__, prefix="lrcourse."))
+SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 
 def test_one_module_per_concern():
-    for concern in ("device", "data", "models", "train", "schedules", "plots", "cli"):
-        assert concern in MODULES
+    layout = ("device", "data", "mnist_files", "models", "optim", "train", "toy", "shootout", "schedules",
+              "specs", "curves", "finder", "suggest", "plots", "tables", "widgets", "checks", "doctor",
+              "nbtools", "memory", "bench", "cli", "__main__")
+    assert set(layout) <= set(MODULES), sorted(set(layout) - set(MODULES))
+    for package in ("widgets", "checks"):
+        assert (PACKAGE / package / "__init__.py").is_file(), f"lrcourse.{package} must be a package"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_module_is_over_400_lines(path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= 400, f"{path.name} has {lines} lines: it holds two concepts, split it"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_module_declares_all(name):
+    module = importlib.import_module(f"lrcourse.{name}")
+    assert hasattr(module, "__all__"), f"lrcourse.{name} needs __all__"
+    missing = [n for n in module.__all__ if not hasattr(module, n)]
+    assert not missing, f"lrcourse.{name}.__all__ names what it lacks: {missing}"
+
+
+def _private_reaches(path: Path, package_relative: bool):
+    """``from <lrcourse module> import _x`` and ``<imported lrcourse module>._x`` in one file."""
+    tree = ast.parse(path.read_text())
+    modules = set()  # local names bound to lrcourse modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            ours = node.level > 0 if package_relative else False
+            ours = ours or (node.module or "").startswith("lrcourse")
+            if not ours:
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    yield f"{path.name}:{node.lineno} imports {alias.name}"
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("lrcourse"):
+                    modules.add((alias.asname or alias.name).split(".")[0])
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name) and node.value.id in modules):
+            yield f"{path.name}:{node.lineno} reads {node.value.id}.{node.attr}"
+
+
+def test_no_module_reaches_another_modules_private_names():
+    found = [hit for path in SOURCES for hit in _private_reaches(path, package_relative=True)]
+    assert not found, found
+
+
+def test_notebooks_and_tests_use_only_public_names():
+    root = PACKAGE.parent
+    files = sorted((root / "notebooks").glob("*.py")) + sorted((root / "tests").rglob("*.py"))
+    found = [hit for path in files for hit in _private_reaches(path, package_relative=False)]
+    assert not found, found
 
 
 def _public(module):
@@ -54,8 +118,9 @@ rng = torch.random.get_rng_state().clone(); np_state = numpy.random.get_state()[
 py_state = random.getstate(); rc = dict(matplotlib.rcParams)
 before = set(os.listdir("."))
 import lrcourse
-for m in ["device", "data", "models", "train", "schedules", "plots", "cli", "bench"]:
-    __import__("lrcourse." + m)
+import pkgutil
+for m in pkgutil.walk_packages(lrcourse.__path__, prefix="lrcourse."):
+    __import__(m.name)
 assert torch.equal(rng, torch.random.get_rng_state()), "torch RNG changed"
 assert (np_state == numpy.random.get_state()[1]).all(), "numpy RNG changed"
 assert py_state == random.getstate(), "random changed"

@@ -12,7 +12,7 @@ from lrcourse.device import pick_device, seed_everything
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.tables import histories_table
 from lrcourse.train import History, evaluate, fit, scheduler_interval
-from test_schedules import CASES
+from helpers import CASES
 from lrcourse.schedules import make_scheduler
 
 
