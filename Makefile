@@ -1,10 +1,11 @@
-# lrcourse: two commands (make lab, make test) and one for maintainers (make notebooks)
+# lrcourse: make lab and make test; make setup, doctor and data for a room of laptops;
+# make test-fast and make notebooks for contributors
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 
-.PHONY: lab test notebooks setup setup-test clean
+.PHONY: lab test test-fast notebooks setup setup-test doctor data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,18 @@ lab: setup
 # unit tests, every notebook through nbval, and the browser tests
 test: setup-test
 	$(BIN)/python -m pytest
+
+# the unit tests only (no notebooks, no browser, no make lab): for quick checks while editing
+test-fast: setup-test
+	$(BIN)/python -m pytest -m "not slow" tests
+
+# is this machine ready? versions, every course dependency, device, widget front end, data
+doctor: setup
+	$(BIN)/lrcourse doctor
+
+# download and verify full MNIST into the data root (the one step that uses the network)
+data: setup
+	$(BIN)/lrcourse data
 
 # execute every notebook from its .py source and store the outputs in the paired .ipynb
 notebooks: setup-test

@@ -83,8 +83,11 @@ def cmd_bench(args) -> int:
 def cmd_exercises(args) -> int:
     from .checks import exercises
 
+    if args.all and not args.reset:
+        print("--all restores whole notebooks: use it with --reset, e.g. `lrcourse exercises --reset --all 02`.")
+        return 2
     if args.reset:
-        reset_exercises(args.names or None, folder=args.folder)
+        reset_exercises(args.names or None, folder=args.folder, whole=args.all)
         return 0
     for ex, task in exercises().items():
         if not args.names or any(ex.startswith(n[:2]) for n in args.names):
@@ -115,6 +118,8 @@ def main(argv=None) -> int:
     p.add_argument("names", nargs="*", help="notebook stems or number prefixes such as 02 (default: all)")
     p.add_argument("--reset", action="store_true",
                    help="restore every exercise cell (in the .ipynb and its .py) to its blank form")
+    p.add_argument("--all", action="store_true",
+                   help="with --reset: put each whole notebook back as the course ships it (your notes too)")
     p.add_argument("--folder", help="where the notebooks are (default: the checkout's notebooks/)")
     p.set_defaults(func=cmd_exercises)
     p = sub.add_parser("bench", help="speed and memory ratios, measured side by side")

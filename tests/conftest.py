@@ -5,8 +5,6 @@ import http.server
 import threading
 import hashlib
 import os
-import shutil
-import tempfile
 
 import pytest
 import torch
@@ -15,34 +13,6 @@ from helpers import make_idx_files
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 torch.set_num_threads(2)
-
-_USERS_DATA = os.environ.get("LRCOURSE_DATA")
-
-
-def pytest_configure(config):
-    """Every test and every notebook (nbval's kernels inherit this) runs on the offline sample.
-
-    Whatever MNIST this machine holds (full MNIST in data/, a folder in LRCOURSE_DATA), the
-    run points LRCOURSE_DATA at an empty folder and forbids downloads, so the compared
-    outputs mean the same on every machine. Tests that need other data set their own root.
-    """
-    root = tempfile.mkdtemp(prefix="lrcourse-test-data-")
-    config.lrcourse_data_root = root
-    os.environ["LRCOURSE_DATA"] = root
-    os.environ["LRCOURSE_OFFLINE"] = "1"
-
-
-def pytest_unconfigure(config):
-    root = getattr(config, "lrcourse_data_root", None)
-    if root:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def pytest_report_header(config):
-    ignored = f" (LRCOURSE_DATA={_USERS_DATA} is not read)" if _USERS_DATA else ""
-    return ("lrcourse: tests and notebooks run on the offline MNIST sample: LRCOURSE_DATA is an empty "
-            f"folder and LRCOURSE_OFFLINE=1{ignored}")
-
 
 @pytest.fixture(autouse=True)
 def _fresh_data_cache():

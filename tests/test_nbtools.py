@@ -70,3 +70,50 @@ def test_exercises_lists_ids_and_a_bad_name_is_a_clear_error(tmp_path, capsys):
     _copy_notebook(tmp_path)
     with pytest.raises(ValueError, match="No notebook named 99"):
         nbtools.reset_exercises(["99"], folder=tmp_path)
+
+
+def test_reset_survives_deleted_moved_and_duplicated_cells(tmp_path, capsys):
+    import nbformat
+
+    py, ipynb = _copy_notebook(tmp_path)
+    pristine = nbformat.read(ipynb, as_version=4)
+    nb = nbformat.read(ipynb, as_version=4)
+    (first, _), (second, _) = nbtools.exercise_pairs(nb)
+    second.source = "drop_at_30_and_80 = [30, 80]  # a learner's try\n" + second.source.splitlines()[-1]
+    copy = nbformat.from_dict({**second, "id": "learners-copy"})
+    nb.cells.insert(nb.cells.index(second) + 1, copy)        # duplicated
+    nb.cells.remove(first)                                   # deleted
+    nb.cells.remove(second)                                  # and moved near the top
+    nb.cells.insert(1, second)
+    nbformat.write(nb, ipynb)
+
+    assert cli.main(["exercises", "--reset", "02", "--folder", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "02.halve_every_5: its cell had been deleted and was put back" in out
+    assert "02.milestones appears in two cells" in out
+    after = nbformat.read(ipynb, as_version=4)
+    pairs, _ = nbtools.match_exercises(after)
+    for exercise, solution in pairs:
+        assert exercise.source == nbtools.exercise_source(solution.source)
+    gaps = [c.source for c in pristine.cells if "exercise" in c.metadata.get("tags", [])]
+    assert [e.source for e, _ in pairs] == gaps
+
+
+def test_reset_all_restores_the_whole_notebook_from_git(tmp_path, capsys):
+    import subprocess
+
+    py, ipynb = _copy_notebook(tmp_path)
+    pristine_py, pristine_nb = py.read_bytes(), ipynb.read_bytes()
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True)
+    py.write_text("# %% [markdown]\n# everything replaced\n")
+    ipynb.write_text("{}")
+    assert cli.main(["exercises", "--reset", "--all", "02", "--folder", str(tmp_path)]) == 0
+    assert "02_step_decay: restored as the course ships it" in capsys.readouterr().out
+    assert py.read_bytes() == pristine_py and ipynb.read_bytes() == pristine_nb
+
+
+def test_reset_all_outside_git_is_a_clear_error(tmp_path):
+    _copy_notebook(tmp_path)
+    with pytest.raises(ValueError, match="not a git checkout"):
+        nbtools.restore_notebook("02_step_decay", tmp_path)
