@@ -260,21 +260,18 @@ def widget_latency(num_steps: int = 10_000, repeat: int = 21) -> dict:
     import matplotlib.pyplot as plt
     from IPython.core.pylabtools import print_figure
 
-    from .widgets import explore_schedule, explorer_curve
+    from .curves import explorer_curve
+    from .widgets import explore_schedule
 
     spe = 100 if num_steps % 100 == 0 else 1
     epochs = num_steps // spe
     ex = explore_schedule("OneCycleLR", num_epochs=epochs, steps_per_epoch=spe)
-    canvas = ex.live.canvas
-    if hasattr(canvas, "_handle_message"):  # what JupyterLab's front end says once it shows the canvas
-        canvas._handle_message(canvas, {"type": "initialized"}, [])
+    ex.figure.attach_front_end()  # as JupyterLab's front end does once it shows the canvas
     values = np.linspace(0.2, 0.5, repeat + 1)
 
     def live(i):
-        ex.controls["pct_start"].value = float(values[i])
-        canvas.draw()  # ipympl renders when the front end asks for the image after draw_idle
-        if hasattr(canvas, "get_diff_image"):
-            canvas.get_diff_image()
+        ex.set(pct_start=float(values[i]))
+        ex.redraw_now()  # ipympl renders when the front end asks for the image after draw_idle
 
     def naive_plot(pct_start):
         c = explorer_curve("OneCycleLR", {"pct_start": pct_start, "total_steps": num_steps},

@@ -16,8 +16,10 @@ from torch.optim import lr_scheduler as torch_sched
 
 from .optim import make_optimizer
 from .schedules import make_scheduler
+from .specs import SPECS, build_scheduler, default_params, schedule_steps, validation_curve
 
-__all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace"]
+__all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace", "explorer_curve", "STEPPING",
+           "stepping_curves"]
 
 
 def _probe_optimizer(lr: float, optimizer: str) -> torch.optim.Optimizer:
@@ -220,3 +222,105 @@ def plateau_trace(metrics: Sequence[float], lr: float = 0.1, **params) -> list[d
                     "best": sched.best, "num_bad_epochs": sched.num_bad_epochs,
                     "cooldown_counter": sched.cooldown_counter, "reduced": reduced, "why": why})
     return out
+
+
+def _check_budget(num_epochs, steps_per_epoch) -> None:
+    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+
+
+def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_epochs: int = 30,
+                   steps_per_epoch: int = 10, optimizer: str = "sgd_momentum", seed: int = 0) -> dict:
+    r"""The curve the schedule explorer plots: torch's rate (and momentum) at every batch.
+
+    Per-epoch schedulers are stepped once per epoch, so their rate is
+    constant within an epoch; OneCycleLR and CyclicLR are stepped after every
+    batch; ReduceLROnPlateau steps once per epoch on
+    :func:`~lrcourse.specs.validation_curve`. How each steps comes from its
+    spec (:func:`~lrcourse.specs.interval`), as in :func:`~lrcourse.train.fit`.
+
+    Args:
+        name (str): a name from :data:`~lrcourse.specs.SPECS`.
+        params (dict, optional): the scheduler's arguments. Default:
+            :func:`~lrcourse.specs.default_params`.
+        lr (float): the optimizer's initial rate. Default: ``0.1``.
+        num_epochs (int): epochs in the run. Default: ``30``.
+        steps_per_epoch (int): batches per epoch. Default: ``10``.
+        optimizer (str): a name from :data:`~lrcourse.optim.OPTIMIZERS`; it
+            decides what the momentum curve shows (Adam's is beta1).
+            Default: ``"sgd_momentum"``.
+        seed (int): seed of the validation curve. Default: ``0``.
+
+    Returns:
+        dict with ``"lr"`` and ``"momentum"`` (one value per batch,
+        ``num_epochs * steps_per_epoch`` of them), ``"per"`` (how it was
+        stepped), and for ReduceLROnPlateau ``"val_loss"`` and ``"trace"`` (see
+        :func:`plateau_trace`: why each reduction fired).
+
+    Example:
+        >>> c = explorer_curve("StepLR", {"step_size": 1, "gamma": 0.5}, lr=1.0,
+        ...                    num_epochs=3, steps_per_epoch=2)
+        >>> c["lr"].tolist()
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+    params = {**default_params(name), **(params or {})}
+    _check_budget(num_epochs, steps_per_epoch)
+    per = SPECS[name].interval
+    n = schedule_steps(name, num_epochs, steps_per_epoch)
+    metrics = validation_curve(num_epochs, seed) if per == "plateau" else None
+    curves = schedule_curves(lambda opt: build_scheduler(name, opt, params, n), n, lr, metrics, optimizer)
+    out = {"per": per}
+    for key in ("lr", "momentum"):
+        out[key] = curves[key] if per == "batch" else np.repeat(curves[key], steps_per_epoch)
+    if metrics is not None:
+        out["val_loss"] = metrics
+        out["trace"] = plateau_trace(metrics, lr, **params)
+    return out
+
+
+#: the schedulers :func:`stepping_curves` compares, with how each is stepped right and wrong
+STEPPING = {
+    "CosineAnnealingLR": ("T_max = num_epochs x steps_per_epoch, stepped per batch",
+                          "T_max = num_epochs, stepped per batch"),
+    "OneCycleLR": ("total_steps = num_epochs x steps_per_epoch, stepped per batch",
+                   "the same total_steps, stepped once per epoch"),
+}
+
+
+def stepping_curves(name: str = "CosineAnnealingLR", num_epochs: int = 10, steps_per_epoch: int = 20,
+                    lr: float = 0.1) -> dict:
+    r"""Torch's rate at every batch for a scheduler stepped the right way and a common wrong way.
+
+    ``CosineAnnealingLR``: right is ``T_max`` counted in batches and stepped
+    per batch; wrong is ``T_max`` counted in epochs and stepped per batch.
+    ``OneCycleLR``: right is ``total_steps`` counted in batches and stepped
+    per batch; wrong is the same scheduler stepped once per epoch.
+
+    Args:
+        name (str): ``"CosineAnnealingLR"`` or ``"OneCycleLR"``. Default: ``"CosineAnnealingLR"``.
+        num_epochs (int): epochs in the run. Default: ``10``.
+        steps_per_epoch (int): batches per epoch. Default: ``20``.
+        lr (float): the initial rate (``max_lr`` for OneCycleLR). Default: ``0.1``.
+
+    Returns:
+        dict: ``"right"`` and ``"wrong"`` (one rate per batch) and their ``"labels"``.
+
+    Example:
+        >>> c = stepping_curves("CosineAnnealingLR", num_epochs=2, steps_per_epoch=3, lr=1.0)
+        >>> [round(float(v), 2) for v in c["wrong"]]
+        [1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
+    """
+    if name not in STEPPING:
+        raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")
+    _check_budget(num_epochs, steps_per_epoch)
+    n = num_epochs * steps_per_epoch
+    if name == "CosineAnnealingLR":
+        right = lr_curve(lambda opt: torch_sched.CosineAnnealingLR(opt, T_max=n), n, lr=lr)
+        wrong = lr_curve(lambda opt: torch_sched.CosineAnnealingLR(opt, T_max=num_epochs), n, lr=lr)
+    else:
+        def one_cycle(opt):
+            return torch_sched.OneCycleLR(opt, max_lr=lr, total_steps=max(n, 2))
+        right = lr_curve(one_cycle, n, lr=lr)
+        wrong = np.repeat(lr_curve(one_cycle, num_epochs, lr=lr), steps_per_epoch)
+    return {"right": right, "wrong": wrong, "labels": STEPPING[name]}

@@ -12,9 +12,9 @@ from torch import nn
 from torch.optim import lr_scheduler as torch_sched
 
 from .data import MNISTData, Split
+from .specs import SPECS
 
-#: schedulers that are meant to be stepped after every batch
-PER_BATCH = (torch_sched.OneCycleLR, torch_sched.CyclicLR)
+__all__ = ["History", "scheduler_interval", "evaluate", "fit"]
 
 
 @dataclass
@@ -90,9 +90,11 @@ class History:
 def scheduler_interval(scheduler, step_per: str | None = None) -> str:
     r"""How :func:`fit` steps ``scheduler``: ``"batch"``, ``"epoch"`` or ``"plateau"``.
 
-    OneCycleLR and CyclicLR are stepped after every batch, ReduceLROnPlateau
-    once per epoch with the validation loss, and every other scheduler once
-    per epoch, unless ``step_per="batch"`` says otherwise.
+    Each scheduler steps as its spec in :data:`~lrcourse.specs.SPECS` says
+    (the spec of its class, or of the nearest base class that has one):
+    OneCycleLR and CyclicLR after every batch, ReduceLROnPlateau once per
+    epoch with the validation loss, and every other scheduler once per
+    epoch, unless ``step_per="batch"`` says otherwise.
 
     Example:
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -107,7 +109,10 @@ def scheduler_interval(scheduler, step_per: str | None = None) -> str:
         return "plateau"
     if step_per:
         return step_per
-    return "batch" if isinstance(scheduler, PER_BATCH) else "epoch"
+    for cls in type(scheduler).__mro__:  # a subclass of OneCycleLR still steps per batch
+        if cls.__name__ in SPECS:
+            return SPECS[cls.__name__].interval
+    return "epoch"
 
 
 def _as_split(data, name: str) -> Split | None:

@@ -50,3 +50,63 @@ def make_idx_files(n_train=200, n_test=50, seed=0) -> dict:
         out[f"{prefix}-images-idx3-ubyte"] = idx_bytes(rng.integers(0, 256, (n, 28, 28)).astype(np.uint8))
         out[f"{prefix}-labels-idx1-ubyte"] = idx_bytes((np.arange(n) % 10).astype(np.uint8))
     return out
+
+
+# --------------------------------------------------------------------------- lrcourse.checks
+def assert_fails(exercise_id, answer, *words):
+    """Check ``answer`` for ``exercise_id``: it must fail, with a hint that holds each of ``words``."""
+    from lrcourse.checks import FAIL, check
+
+    result = check(exercise_id, answer)
+    assert not result.passed, f"{exercise_id} passed a broken form: {result.message}"
+    assert str(result).startswith(f"{FAIL} {exercise_id}: Not yet."), str(result)
+    for word in words:
+        assert word in result.message, f"{exercise_id}: the hint {result.message!r} does not mention {word!r}"
+    return result
+
+
+def assert_passes(exercise_id, answer):
+    """Check ``answer`` for ``exercise_id``: it must pass."""
+    from lrcourse.checks import PASS, check
+
+    result = check(exercise_id, answer)
+    assert result.passed, f"{exercise_id} rejected a correct form: {result.message}"
+    assert str(result).startswith(f"{PASS} {exercise_id}: Correct."), str(result)
+    return result
+
+
+# --------------------------------------------------------------------------- lrcourse.widgets
+def tiny_shootout(num_epochs=2, seeds=(0, 1)):
+    """A finished shoot-out on 192 sample images (3 batches of 64): one contestant, ``fixed``, SGD momentum 0.9."""
+    import torch
+
+    from lrcourse.data import MNISTData, Split, load_mnist
+    from lrcourse.models import MnistCNN
+    from lrcourse.shootout import Contestant, shootout
+
+    full = load_mnist("cpu", source="sample", verbose=False)
+    data = MNISTData(Split(full.train.x[:192], full.train.y[:192]), Split(full.val.x[:64], full.val.y[:64]),
+                     Split(full.test.x[:64], full.test.y[:64]), "tiny", None)
+
+    def sgd(params):
+        return torch.optim.SGD(params, lr=0.05, momentum=0.9)
+    return shootout([Contestant("fixed", sgd)], data, seeds=seeds, num_epochs=num_epochs, target_acc=0.3,
+                    model_fn=lambda: MnistCNN(width=4), verbose=False)
+
+
+def stored_finder(lrs, raw_losses):
+    """An LRFinder on a linear model whose history is the given curve, as if ``range_test`` had recorded it.
+
+    ``range_test`` is replaced by ``None``, so anything that tries to run the test again fails.
+    """
+    import torch
+
+    from lrcourse.finder import LRFinder
+    from lrcourse.models import linear_model
+
+    model = linear_model()
+    finder = LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.1))
+    raw = [float(v) for v in raw_losses]
+    finder.history = {"lr": [float(v) for v in lrs], "loss": raw, "raw_loss": raw}
+    finder.range_test = None
+    return finder

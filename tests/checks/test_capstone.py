@@ -1,4 +1,4 @@
-"""The self-checks of notebook 08_capstone: right answers pass, wrong ones get the hint that fits them."""
+"""lrcourse.checks.capstone: the exercises of 08_capstone. Right answers pass, wrong ones get the hint that fits."""
 import numpy as np
 import pytest
 import torch

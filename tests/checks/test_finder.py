@@ -1,4 +1,4 @@
-"""The self-checks of notebook 06_lr_finder: right answers pass, wrong ones get the hint that fits them."""
+"""lrcourse.checks.finder: the exercises of 06_lr_finder. Right answers pass, wrong ones get the hint that fits them."""
 import numpy as np
 import pytest
 import torch
@@ -6,7 +6,8 @@ from torch import nn
 
 from lrcourse.checks import FINDER_EXERCISE_CURVE, check
 from lrcourse.data import Split
-from lrcourse.finder import LRFinder, suggest_lr
+from lrcourse.finder import LRFinder
+from lrcourse.suggest import suggest_lr
 
 LRS = np.array(FINDER_EXERCISE_CURVE["lr"])
 LOSSES = np.array(FINDER_EXERCISE_CURVE["loss"])

@@ -1,0 +1,161 @@
+"""The registry of exercises and :func:`check`, the one call every notebook's exercise cell makes.
+
+Each exercise is registered under an id (``"<notebook>.<name>"``) with
+:func:`exercise` and a checker that returns ``(passed, message)``. A check
+never raises on a wrong or missing answer: it explains what it found and
+what to try, so a notebook still runs top to bottom with the exercises left
+blank. The checkers themselves live in one module per notebook (see
+:mod:`lrcourse.checks`); this module knows none of them.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["PASS", "FAIL", "Unanswered", "CheckResult", "exercise", "forget", "exercises", "check", "require_answer"]
+
+PASS, FAIL = "✅", "❌"
+
+
+class Unanswered(Exception):
+    r"""Raised by a checker when the answer still holds the ``...`` placeholder.
+
+    :func:`check` turns it into the hint that restates the task.
+
+    Example:
+        >>> check("02.halve_every_5", lambda opt: ...).message.startswith("Replace the ...")
+        True
+    """
+
+
+@dataclass
+class CheckResult:
+    r"""The outcome of :func:`check`: shown as a green pass or a hint, and truthy when passed.
+
+    Args:
+        exercise (str): the exercise id, for example ``"02.halve_every_5"``.
+        passed (bool): whether the answer is right.
+        message (str): what the check found, and what to try if it failed.
+
+    Example:
+        >>> bool(CheckResult("00.demo", True, "well done"))
+        True
+        >>> CheckResult("00.demo", False, "try 0.5")
+        ❌ 00.demo: Not yet. try 0.5
+    """
+
+    exercise: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        mark = PASS if self.passed else FAIL
+        state = "Correct" if self.passed else "Not yet"
+        return f"{mark} {self.exercise}: {state}. {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = "#1b7f3b" if self.passed else "#b3261e"
+        return f'<p style="color:{colour}; font-weight:600">{html.escape(str(self))}</p>'
+
+
+_EXERCISES: dict[str, tuple[str, Callable[[Any], tuple[bool, str]]]] = {}
+
+
+def exercise(exercise_id: str, task: str):
+    r"""Register a checker under ``exercise_id``: it returns ``(passed, message)``.
+
+    Args:
+        exercise_id (str): ``"<notebook>.<name>"``, for example ``"02.halve_every_5"``.
+        task (str): what the exercise asks for; a blank answer gets it back as its hint.
+
+    Example:
+        >>> @exercise("xx.positive", "a positive number")
+        ... def _positive(answer):
+        ...     return answer > 0, "it must be > 0"
+        >>> check("xx.positive", 3).passed
+        True
+        >>> forget("xx.positive")  # only for this example: the course's exercises stay
+    """
+    def register(fn):
+        _EXERCISES[exercise_id] = (task, fn)
+        return fn
+    return register
+
+
+def forget(exercise_id: str) -> None:
+    r"""Remove exercise ``exercise_id`` from the registry (for examples and tests that register their own).
+
+    Example:
+        >>> forget("no.such_exercise")  # nothing to remove: no error
+    """
+    _EXERCISES.pop(exercise_id, None)
+
+
+def exercises() -> dict[str, str]:
+    r"""Every registered exercise id and its task.
+
+    Example:
+        >>> "02.halve_every_5" in exercises()
+        True
+    """
+    return {k: task for k, (task, _) in _EXERCISES.items()}
+
+
+def require_answer(value):
+    r"""Return ``value``, or raise :class:`Unanswered` if it is still ``...`` (or ``None``).
+
+    Checkers call it on what a learner's function returned, so that
+    ``lambda opt: ...`` counts as a blank answer, not as a wrong one.
+
+    Args:
+        value: what the learner's code gave.
+
+    Example:
+        >>> require_answer(0.5)
+        0.5
+        >>> require_answer(...)
+        Traceback (most recent call last):
+        ...
+        lrcourse.checks.core.Unanswered
+    """
+    if value is ... or value is None:
+        raise Unanswered
+    return value
+
+
+def check(exercise_id: str, answer: Any) -> CheckResult:
+    r"""Check ``answer`` for the exercise ``exercise_id`` and explain the result.
+
+    A missing answer (``...`` or ``None``) is a hint, not an error, so the
+    notebook still runs top to bottom.
+
+    Args:
+        exercise_id (str): for example ``"02.halve_every_5"``.
+        answer: whatever the exercise asks for.
+
+    Example:
+        >>> from torch.optim.lr_scheduler import StepLR
+        >>> check("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)).passed
+        True
+        >>> check("02.halve_every_5", ...).passed
+        False
+    """
+    if exercise_id not in _EXERCISES:
+        raise ValueError(f"Unknown exercise {exercise_id!r}. Known: {', '.join(sorted(_EXERCISES))}.")
+    task, fn = _EXERCISES[exercise_id]
+    unanswered = CheckResult(exercise_id, False, f"Replace the ... with your answer. The task: {task}")
+    if answer is ... or answer is None:
+        return unanswered
+    try:
+        passed, message = fn(answer)
+    except Unanswered:
+        return unanswered
+    except Exception as err:  # a learner's code can fail in any way; explain, don't crash
+        passed, message = False, f"Running your answer raised {type(err).__name__}: {err}"
+    return CheckResult(exercise_id, passed, message)

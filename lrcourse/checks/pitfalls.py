@@ -1,0 +1,261 @@
+"""The checks of notebook 07_pitfalls, sections 1-6: the exhibits where a scheduler is stepped wrong.
+
+1 ``07.fix_silent_loop``, 2 ``07.fix_step_order``, 3 ``07.fix_onecycle_steps``,
+4 ``07.fix_cyclic_momentum``, 5 ``07.fix_plateau_metric`` (and the losses the notebook
+imports, :data:`PLATEAU_PITFALL_LOSSES`), 6 ``07.fix_cosine_units``. Each runs the
+learner's fix on a tiny problem with :mod:`lrcourse.checks.harness`. Sections 7-8 are in
+:mod:`lrcourse.checks.pitfalls_workflow`, the exercises in :mod:`lrcourse.checks.pitfalls_exercises`.
+Tested in ``tests/checks/test_pitfalls.py``. Importing :mod:`lrcourse.checks` registers them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from torch.optim.lr_scheduler import CosineAnnealingLR, CyclicLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR
+
+from ..curves import lr_curve
+from .core import exercise, require_answer
+from .harness import (as_rates, curve_of, fmt, loop_problem, need_function, one_weight_sgd, quietly, record_steps,
+                      reference_loop, run_loop)
+
+__all__ = ["PLATEAU_PITFALL_LOSSES"]
+
+
+# --------------------------------------------------------------------------- 1. the silent loop
+@exercise("07.fix_silent_loop", "a function train(model, optimizer, scheduler, batches, num_epochs) that, for "
+                                "every batch, calls optimizer.zero_grad(), computes the MSE loss, calls "
+                                "loss.backward() and optimizer.step(); steps the scheduler once per epoch; and "
+                                "returns the rate it reports after each epoch, read with get_last_lr().")
+def _fix_silent_loop(answer):
+    need_function(answer, "train(model, optimizer, scheduler, batches, num_epochs)")
+
+    def make(opt):
+        return StepLR(opt, step_size=2, gamma=0.5)
+
+    num_epochs, num_batches, lr = 4, 2, 0.1
+    run = run_loop(answer, make, num_epochs, num_batches, lr)
+    reference = reference_loop(make, num_epochs, num_batches, lr)
+    reference["weight_no_zero_grad"] = reference_loop(make, num_epochs, num_batches, lr, zero_grad=False)["weight"]
+    problem = loop_problem(run, reference, num_epochs, num_batches)
+    if problem:
+        if any("get_last_lr" in w for w in run["warnings"]):
+            problem += " And report the rate with get_last_lr(): get_lr() computes the next step's rate."
+        return False, problem
+    if run["scheduler"].last_epoch != num_epochs:
+        return False, (f"scheduler.step() ran {run['scheduler'].last_epoch} times in {num_epochs} epochs; "
+                       "StepLR counts epochs: step it once per epoch, after the batches.")
+    if run["lr"] != reference["lr"]:
+        return False, (f"The optimizer steps used the rates {fmt(run['lr'])}, expected {fmt(reference['lr'])}: "
+                       "call scheduler.step() after the epoch's optimizer.step() calls.")
+    reported = as_rates(run["returned"])
+    if reported is None or len(reported) != num_epochs:
+        return False, (f"Return the rate you report after each epoch ({num_epochs} numbers), e.g. "
+                       "reported.append(scheduler.get_last_lr()[0]). You returned "
+                       f"{type(run['returned']).__name__}.")
+    used_per_epoch = reference["lr"][::num_batches]
+    if np.allclose(reported, reference["after_epoch"], rtol=1e-12):
+        return True, (f"The weight moves (w = {run['weight']:.4f}) and the rates you report, "
+                      f"{fmt(reported)}, are the ones the optimizer holds: get_last_lr().")
+    if np.allclose(reported, used_per_epoch, rtol=1e-12):
+        return True, (f"The weight moves (w = {run['weight']:.4f}) and you report the rate each epoch "
+                      f"used, {fmt(reported)}.")
+    if any("get_last_lr" in w for w in run["warnings"]):
+        return False, (f"You report {fmt(reported)}, but the optimizer held {fmt(reference['after_epoch'])}. "
+                       "get_lr() computes the NEXT step's rate (torch warned: use get_last_lr()); at a "
+                       "StepLR drop it applies gamma twice. Read scheduler.get_last_lr()[0].")
+    return False, (f"You report {fmt(reported)}, but the optimizer held {fmt(reference['after_epoch'])} after "
+                   "each epoch. Read scheduler.get_last_lr()[0] after scheduler.step().")
+
+
+# --------------------------------------------------------------------------- 2. step order
+@exercise("07.fix_step_order", "a function train(model, optimizer, scheduler, batches, num_epochs) that runs "
+                               "zero_grad, loss, backward and optimizer.step() for every batch, and calls "
+                               "scheduler.step() once per epoch, after that epoch's optimizer steps.")
+def _fix_step_order(answer):
+    need_function(answer, "train(model, optimizer, scheduler, batches, num_epochs)")
+
+    def make(opt):
+        return StepLR(opt, step_size=1, gamma=0.5)
+
+    num_epochs, num_batches, lr = 3, 2, 0.1
+    run = run_loop(answer, make, num_epochs, num_batches, lr)
+    reference = reference_loop(make, num_epochs, num_batches, lr)
+    order_warned = any("before `optimizer.step()`" in w for w in run["warnings"])
+    if run["lr"] and not math.isclose(run["lr"][0], lr) and order_warned:
+        return False, (f"In the check's run (StepLR(step_size=1, gamma=0.5) from lr={lr:g}), your first "
+                       f"optimizer.step() used lr={run['lr'][0]:.4g}, not the initial {lr:g}: "
+                       "scheduler.step() ran before it, so the schedule's first rate was skipped, and torch "
+                       "warned 'Detected call of `lr_scheduler.step()` before `optimizer.step()`'. Move "
+                       "scheduler.step() after the epoch's optimizer steps.")
+    problem = loop_problem(run, reference, num_epochs, num_batches, check_weight=False)
+    if problem:
+        return False, problem
+    used = run["lr"]
+    if used != reference["lr"]:
+        within = any(used[e * num_batches] != used[e * num_batches + b]
+                     for e in range(num_epochs) for b in range(1, num_batches))
+        if within:
+            return False, (f"The rate changes inside an epoch ({fmt(used)}): you step StepLR after every "
+                           "batch, but its step_size counts epochs. Step it once, after the batch loop.")
+        return False, (f"The optimizer steps used {fmt(used)}, expected {fmt(reference['lr'])}: step the "
+                       "scheduler once per epoch, after optimizer.step().")
+    problem = loop_problem(run, reference, num_epochs, num_batches)
+    if problem:
+        return False, problem
+    return True, (f"The first epoch runs at {used[0]:g}, and each later epoch halves it: {fmt(used[::num_batches])}. "
+                  "No warning from torch.")
+
+
+# --------------------------------------------------------------------------- 3. OneCycleLR per epoch
+@exercise("07.fix_onecycle_steps", "a function train(model, optimizer, batches, num_epochs) that builds "
+                                   "OneCycleLR(optimizer, max_lr=0.1, ...) for the whole run and steps it "
+                                   "after every batch's optimizer.step().")
+def _fix_onecycle_steps(answer):
+    need_function(answer, "train(model, optimizer, batches, num_epochs)")
+    num_epochs, num_batches, lr = 3, 8, 0.01
+    n = num_epochs * num_batches
+    run = run_loop(answer, None, num_epochs, num_batches, lr, momentum=0.9, with_scheduler=False)
+    reference = reference_loop(lambda opt: OneCycleLR(opt, max_lr=0.1, total_steps=n), num_epochs,
+                                num_batches, lr, momentum=0.9, per="batch")
+    err = run["error"]
+    if isinstance(err, ValueError) and "Tried to step" in str(err):
+        return False, (f"OneCycleLR raised '{str(err).strip()}'. total_steps counts scheduler steps, and you "
+                       f"step it per batch: total_steps = num_epochs * len(batches) (here {num_epochs} x "
+                       f"{num_batches} = {n}), or epochs=num_epochs, steps_per_epoch=len(batches).")
+    problem = loop_problem(run, reference, num_epochs, num_batches, check_weight=False)
+    if problem:
+        return False, problem
+    used, expected = np.array(run["lr"]), np.array(reference["lr"])
+    if np.allclose(used, expected, rtol=1e-9):
+        problem = loop_problem(run, reference, num_epochs, num_batches)
+        if problem:
+            return False, problem
+        return True, (f"The rate climbs from {used[0]:.3g} to {used.max():.3g} at batch {int(used.argmax())} and "
+                      f"falls to {used[-1]:.2g} at the last of the {n} batches: one cycle over the whole run.")
+    per_epoch = used.reshape(num_epochs, num_batches)
+    if np.all(per_epoch == per_epoch[:, :1]) and not np.all(used == used[0]):
+        return False, (f"The rate changes only between epochs ({fmt(per_epoch[:, 0])}) and peaks at "
+                       f"{used.max():.3g}, not 0.1: you step OneCycleLR once per epoch, so it walks only "
+                       f"{num_epochs} of its {n} steps. Call scheduler.step() after every optimizer.step().")
+    if np.all(used == used[0]):
+        return False, f"The rate stays at {used[0]:.3g}: build OneCycleLR and call scheduler.step() after every batch."
+    if not math.isclose(used[0], expected[0], rel_tol=1e-6):
+        return False, (f"The first batch used {used[0]:.3g}; one cycle starts at max_lr / 25 = {expected[0]:.3g}. "
+                       "Call scheduler.step() after optimizer.step(), not before.")
+    if not math.isclose(used.max(), 0.1, rel_tol=1e-3):
+        return False, (f"The peak rate is {used.max():.3g} at batch {int(used.argmax())}; with max_lr=0.1 over "
+                       f"{n} batches it is 0.1 at batch {int(expected.argmax())}. Is total_steps "
+                       "num_epochs * len(batches)?")
+    worst = int(np.argmax(np.abs(used - expected)))
+    return False, (f"At batch {worst} your rate is {used[worst]:.4g}, one cycle over the {n} batches gives "
+                   f"{expected[worst]:.4g}: total_steps must be num_epochs * len(batches), with default settings.")
+
+
+# --------------------------------------------------------------------------- 4. CyclicLR's momentum
+@exercise("07.fix_cyclic_momentum", "a function opt -> CyclicLR(base_lr=0.001, max_lr=0.1, step_size_up=4) "
+                                    "that leaves the momentum of an SGD built with momentum=0 at 0.")
+def _fix_cyclic_momentum(answer):
+    need_function(answer, "opt -> CyclicLR(opt, ...)")
+    opt = one_weight_sgd(0.001, momentum=0.0)
+    sched, _, error = quietly(answer, opt)
+    if error is not None:
+        return False, f"Building your scheduler raised {type(error).__name__}: {error}"
+    require_answer(sched)
+    if not isinstance(sched, CyclicLR):
+        return False, f"Return a CyclicLR (you returned {type(sched).__name__})."
+    moms = [opt.param_groups[0]["momentum"]]
+    for _ in range(12):
+        opt.step()
+        sched.step()
+        moms.append(opt.param_groups[0]["momentum"])
+    if any(m != 0 for m in moms):
+        return False, (f"You built SGD with momentum=0, but after CyclicLR the momentum is {moms[0]:g}, and it "
+                       f"cycles between {min(moms):g} and {max(moms):g} as the scheduler steps. CyclicLR cycles "
+                       "the momentum by default, with no warning: pass cycle_momentum=False.")
+    lrs = curve_of(answer, 12, lr=0.001)
+    expected = lr_curve(lambda o: CyclicLR(o, base_lr=0.001, max_lr=0.1, step_size_up=4, cycle_momentum=False),
+                        12, lr=0.001)
+    if not np.allclose(lrs, expected, rtol=1e-9):
+        return False, (f"The momentum stays 0, but the rate goes {fmt(lrs[:9])}; CyclicLR(base_lr=0.001, "
+                       f"max_lr=0.1, step_size_up=4) goes {fmt(expected[:9])}.")
+    return True, "The rate cycles between 0.001 and 0.1 every 8 steps and the momentum stays 0, as you built it."
+
+
+# --------------------------------------------------------------------------- 5. ReduceLROnPlateau
+#: the validation losses of exhibit 07.fix_plateau_metric: falling during the warmup, then flattening
+PLATEAU_PITFALL_LOSSES = [2.0, 1.5, 1.2, 1.0, 0.9, 0.95, 0.97, 0.85, 0.9, 0.92, 0.93, 0.94]
+
+
+def _warmup_then_plateau(optimizer, val_losses):
+    warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
+    plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
+    for epoch, val_loss in enumerate(val_losses):
+        optimizer.step()  # one epoch of training
+        if epoch < 3:
+            warmup.step()
+        else:
+            plateau.step(val_loss)
+
+
+@exercise("07.fix_plateau_metric", "a function train(optimizer, val_losses) that, for each epoch's validation "
+                                   "loss, calls optimizer.step() (the epoch's training) and then steps a LinearLR "
+                                   "warmup (start_factor=0.1, total_iters=3) for the first 3 epochs, and "
+                                   "ReduceLROnPlateau(factor=0.5, patience=1) with that loss after them.")
+def _fix_plateau_metric(answer):
+    need_function(answer, "train(optimizer, val_losses)")
+    losses = PLATEAU_PITFALL_LOSSES
+    opt = one_weight_sgd(0.1)
+    seen = record_steps(opt)
+    _, _, error = quietly(answer, opt, list(losses))
+    ref_opt = one_weight_sgd(0.1)
+    expected = record_steps(ref_opt)["lr"]
+    _warmup_then_plateau(ref_opt, losses)
+    if isinstance(error, TypeError) and "metrics" in str(error):
+        return False, ("ReduceLROnPlateau.step() needs the number it watches: torch raised "
+                       f"'{error}'. Call plateau.step(val_loss) once per epoch.")
+    if isinstance(error, ValueError) and "ReduceLROnPlateau" in str(error):
+        return False, ("SequentialLR cannot hold ReduceLROnPlateau, because it steps its schedulers without a "
+                       "metric (torch raised a ValueError). Keep two schedulers: call warmup.step() for the "
+                       "first 3 epochs, then plateau.step(val_loss).")
+    if error is not None:
+        return False, f"Running your function raised {type(error).__name__}: {error}"
+    used = seen["lr"]
+    if len(used) != len(losses):
+        return False, (f"optimizer.step() ran {len(used)} times for {len(losses)} epochs: call it once per "
+                       "epoch, before stepping the schedule.")
+    if np.allclose(used, expected, rtol=1e-9):
+        drops = [e for e in range(1, len(used)) if used[e] < used[e - 1]]
+        return True, (f"Warmup {fmt(used[:4])}, then the plateau halves the rate from epochs {drops} on "
+                      "(0-based), when the validation loss stopped improving.")
+    epoch = next(e for e in range(len(used)) if not math.isclose(used[e], expected[e], rel_tol=1e-9))
+    where = "during the warmup: LinearLR(start_factor=0.1, total_iters=3), stepped for epochs 0-2" if epoch < 4 \
+        else "after the warmup: ReduceLROnPlateau(factor=0.5, patience=1), stepped with each epoch's val loss"
+    return False, (f"At epoch {epoch} (0-based) your rate is {used[epoch]:.4g}, the target is "
+                   f"{expected[epoch]:.4g}: {where}.")
+
+
+# --------------------------------------------------------------------------- 6. cosine units
+@exercise("07.fix_cosine_units", "a function cosine_for(optimizer, num_epochs, steps_per_epoch) that returns a "
+                                 "CosineAnnealingLR stepped after every batch, going from the initial rate down "
+                                 "to 0 over the whole run.")
+def _fix_cosine_units(answer):
+    need_function(answer, "cosine_for(optimizer, num_epochs, steps_per_epoch)")
+    for num_epochs, steps_per_epoch in ((10, 20), (3, 7)):
+        n = num_epochs * steps_per_epoch
+        lrs = curve_of(lambda opt: answer(opt, num_epochs, steps_per_epoch), n, lr=0.1)
+        expected = lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=n), n, lr=0.1)
+        if np.allclose(lrs, expected, rtol=1e-9, atol=1e-12):
+            continue
+        low = int(lrs.argmin())
+        if low < n - 2 and lrs[-1] > lrs[low] + 1e-9:
+            return False, (f"With {num_epochs} epochs of {steps_per_epoch} batches your rate bottoms out at batch "
+                           f"{low} and climbs back to {lrs[-1]:.3g} by the last batch: the cosine keeps going past "
+                           f"T_max. Stepped per batch, T_max counts batches: num_epochs * steps_per_epoch = {n}.")
+        worst = int(np.argmax(np.abs(lrs - expected)))
+        return False, (f"With {num_epochs} epochs of {steps_per_epoch} batches, at batch {worst} your rate is "
+                       f"{lrs[worst]:.4g}; a cosine over the {n} batches gives {expected[worst]:.4g} "
+                       "(T_max = num_epochs * steps_per_epoch, eta_min = 0).")
+    return True, ("T_max = num_epochs * steps_per_epoch: the cosine falls once over the whole run, "
+                  "for 10 x 20 and for 3 x 7 batches.")
+

@@ -1,0 +1,141 @@
+"""The checks of notebook 07_pitfalls' "Exercises" section, and the curves the notebook imports.
+
+``07.spot_wrong_curves`` (which of :func:`mystery_curves` come from a scheduler stepped the
+wrong way) and ``07.clean_loop`` (buggy_train with all its bugs fixed).
+Tested in ``tests/checks/test_pitfalls_exercises.py``. Importing :mod:`lrcourse.checks` registers them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch.optim.lr_scheduler import CosineAnnealingLR, OneCycleLR, StepLR
+
+from ..curves import lr_curve
+from .core import exercise
+from .harness import as_rates, fmt, loop_problem, need_function, run_loop
+
+__all__ = ["mystery_curves"]
+
+
+def mystery_curves(num_epochs: int = 5, steps_per_epoch: int = 20, lr: float = 0.1) -> dict:
+    r"""The six LR curves of exercise ``07.spot_wrong_curves``, one value per batch, by letter.
+
+    Each is torch's rate for a run of ``num_epochs`` epochs of
+    ``steps_per_epoch`` batches, built with ``OneCycleLR``,
+    ``CosineAnnealingLR`` or ``StepLR``; some are stepped the wrong way.
+
+    Example:
+        >>> curves = mystery_curves()
+        >>> sorted(curves), len(curves["A"])
+        (['A', 'B', 'C', 'D', 'E', 'F'], 100)
+    """
+    n = num_epochs * steps_per_epoch
+
+    def per_epoch(lrs):
+        return np.repeat(lrs, steps_per_epoch)
+
+    def one_cycle(opt):
+        return OneCycleLR(opt, max_lr=lr, total_steps=n)
+    return {
+        "A": lr_curve(one_cycle, n, lr=lr),
+        "B": lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=num_epochs), n, lr=lr),
+        "C": per_epoch(lr_curve(lambda opt: StepLR(opt, step_size=2, gamma=0.5), num_epochs, lr=lr)),
+        "D": per_epoch(lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=num_epochs), num_epochs + 1, lr=lr)[1:]),
+        "E": per_epoch(lr_curve(one_cycle, num_epochs, lr=lr)),
+        "F": lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=n), n, lr=lr),
+    }
+
+
+#: why each curve of :func:`mystery_curves` is right or wrong
+_MYSTERY = {
+    "A": (False, "A is right: OneCycleLR(total_steps=100) stepped after every batch climbs to 0.1 and falls to "
+                 "almost 0 at the last batch"),
+    "B": (True, "one of the curves you left out falls to 0 and climbs back up, again and again"),
+    "C": (False, "C is right: StepLR(step_size=2, gamma=0.5) stepped once per epoch halves the rate at epochs 2 "
+                 "and 4, as intended"),
+    "D": (True, "one of the curves you left out never uses the initial rate 0.1, and trains its last epoch at 0"),
+    "E": (True, "one of the curves you left out never comes near its peak"),
+    "F": (False, "F is right: CosineAnnealingLR(T_max=100) stepped after every batch falls once, smoothly, "
+                 "over the whole run"),
+}
+
+
+@exercise("07.spot_wrong_curves", "the letters of the curves in mystery_curves() that come from a scheduler "
+                                  "stepped the wrong way, e.g. {'A', 'C'} or 'AC'.")
+def _spot_wrong_curves(answer):
+    letters = {c.upper() for c in (answer if isinstance(answer, str) else "".join(map(str, answer)))
+               if c.isalpha()}
+    unknown = letters - set(_MYSTERY)
+    if unknown:
+        return False, f"There is no curve {', '.join(sorted(unknown))}: the curves are A to F."
+    wrong = {k for k, (bad, _) in _MYSTERY.items() if bad}
+    if letters == wrong:
+        return True, ("B: CosineAnnealingLR(T_max=5) stepped per batch. D: scheduler.step() before "
+                      "optimizer.step(), so the first rate is skipped. E: OneCycleLR sized for 100 batches but "
+                      "stepped once per epoch.")
+    hints = [_MYSTERY[k][1] for k in sorted(letters - wrong)]
+    missed = [_MYSTERY[k][1] for k in sorted(wrong - letters)]
+    if missed:
+        hints.append(missed[0][0].upper() + missed[0][1:] + f" ({len(missed)} wrong curve"
+                     f"{'s' if len(missed) > 1 else ''} missing)")
+    return False, ". ".join(hints) + "."
+
+
+def _clean_loop_reference(model, optimizer, batches, num_epochs):
+    scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=num_epochs * len(batches), cycle_momentum=False)
+    reported = []
+    for _ in range(num_epochs):
+        for x, y in batches:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+        reported.append(scheduler.get_last_lr()[0])
+    return reported
+
+
+@exercise("07.clean_loop", "a function train(model, optimizer, batches, num_epochs) with none of buggy_train's "
+                           "bugs: OneCycleLR(max_lr=0.1) over every batch of the run, stepped after each "
+                           "optimizer.step(), the optimizer's momentum (0) left alone, and the rate after each epoch "
+                           "returned from get_last_lr().")
+def _clean_loop(answer):
+    need_function(answer, "train(model, optimizer, batches, num_epochs)")
+    num_epochs, num_batches, lr = 3, 4, 0.01
+    n = num_epochs * num_batches
+    run = run_loop(answer, None, num_epochs, num_batches, lr, with_scheduler=False)
+    ref = run_loop(_clean_loop_reference, None, num_epochs, num_batches, lr, with_scheduler=False)
+    err = run["error"]
+    if isinstance(err, ValueError) and "Tried to step" in str(err):
+        return False, (f"OneCycleLR raised '{str(err).strip()}': stepped per batch, total_steps must count "
+                       "batches, num_epochs * len(batches).")
+    if run["lr"] and not math.isclose(run["lr"][0], ref["lr"][0], rel_tol=1e-9):
+        return False, (f"The first batch used lr={run['lr'][0]:.4g}; one cycle starts at max_lr / 25 = "
+                       f"{ref['lr'][0]:.4g}. Call scheduler.step() after optimizer.step(), not before.")
+    if any(m != 0 for m in run["momentum"]):
+        return False, (f"The optimizer was built with momentum=0, but its steps ran with momentum up to "
+                       f"{max(run['momentum']):g}: OneCycleLR cycles it by default. Pass cycle_momentum=False.")
+    problem = loop_problem(run, ref, num_epochs, num_batches, check_weight=False)
+    if problem:
+        return False, problem
+    if not np.allclose(run["lr"], ref["lr"], rtol=1e-9):
+        used = np.array(run["lr"])
+        return False, (f"The rate peaks at {used.max():.3g} at batch {int(used.argmax())}; one cycle over "
+                       f"{n} batches peaks at 0.1 at batch {int(np.argmax(ref['lr']))}. Use total_steps = "
+                       "num_epochs * len(batches) and step after every batch.")
+    problem = loop_problem(run, ref, num_epochs, num_batches)
+    if problem:
+        return False, problem
+    reported = as_rates(run["returned"])
+    if reported is None or len(reported) != num_epochs:
+        return False, f"Return the rate after each epoch: {num_epochs} numbers from scheduler.get_last_lr()[0]."
+    if run["warnings"]:
+        return False, (f"torch warned: '{run['warnings'][0].split('.')[0]}'. A clean loop runs without warnings: "
+                       "read the rate with scheduler.get_last_lr()[0], not get_lr().")
+    if not np.allclose(reported, ref["returned"], rtol=1e-9):
+        return False, (f"You report {fmt(reported)}; the optimizer held {fmt(ref['returned'])} after each "
+                       "epoch. get_lr() computes the next rate: read get_last_lr()[0].")
+    return True, (f"One cycle over all {n} batches, momentum left at 0, and the reported rates "
+                  f"{fmt(reported)} are the ones the optimizer holds.")
+

@@ -1,0 +1,59 @@
+"""lrcourse.checks.basics: the exercises of 00_start_here and 01_fixed_lr.
+
+A wrong answer gets a specific hint, not a crash; a right one passes. nbval re-runs
+every stored solution through its check inside its notebook.
+"""
+import pytest
+import torch
+from helpers import assert_fails, assert_passes
+
+from lrcourse.curves import lr_curve
+from lrcourse.models import MnistCNN
+
+
+def _last_layer_pair(lr_last=0.001):
+    model = MnistCNN(width=4)
+    body = [p for layer in list(model)[:-1] for p in layer.parameters()]
+    return model, torch.optim.SGD([{"params": body}, {"params": model[-1].parameters(), "lr": lr_last}], lr=0.01)
+
+
+def _one_group_pair():
+    model = MnistCNN(width=4)
+    return model, torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def _cosine(k):
+    return float(lr_curve("CosineAnnealingLR", 41, lr=0.1, T_max=40)[k])
+
+
+WRONG = [  # (exercise, wrong answer, words the hint must contain)
+    ("00.cosine_at_20", 0.1, "CosineAnnealingLR"),
+    ("00.cosine_at_20", _cosine(21), "epoch 21"),
+    ("00.read_lr", 0.09, "param_groups"),
+    ("00.read_lr", 0.1 * 0.9 ** 11, "after 11 steps"),
+    ("00.read_lr", 0.1, "starting rate"),
+    ("01.largest_stable_lr", 0.1, "2 / L"),
+    ("01.largest_stable_lr", 2 / (91 / 6), "2 / mean(x²)"),
+    ("01.last_layer_lr", 3, "(model, optimizer)"),
+    ("01.last_layer_lr", (MnistCNN(width=4), "sgd"), "torch optimizer"),
+    ("01.last_layer_lr", _one_group_pair(), "one parameter group"),
+    ("01.last_layer_lr", _last_layer_pair(0.01), "0.001"),
+]
+
+RIGHT = [
+    ("00.cosine_at_20", _cosine(20)),
+    ("00.read_lr", 0.1 * 0.9 ** 12),
+    ("01.largest_stable_lr", 1 / (91 / 6)),
+    ("01.last_layer_lr", _last_layer_pair()),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, hint", WRONG, ids=[w[0] for w in WRONG])
+def test_a_wrong_answer_gets_a_specific_hint(exercise_id, answer, hint):
+    result = assert_fails(exercise_id, answer, hint)
+    assert "raised" not in result.message, f"a crash, not a hint: {result.message}"
+
+
+@pytest.mark.parametrize("exercise_id, answer", RIGHT, ids=[r[0] for r in RIGHT])
+def test_a_right_answer_passes(exercise_id, answer):
+    assert_passes(exercise_id, answer)

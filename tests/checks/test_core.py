@@ -1,0 +1,74 @@
+"""lrcourse.checks.core: the registry, check() and its "unanswered" handling, for every exercise."""
+from pathlib import Path
+
+import pytest
+
+from lrcourse.checks import FAIL, PASS, CheckResult, check, exercises
+from lrcourse.checks.core import Unanswered, require_answer
+
+NOTEBOOK_ORDER = ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
+
+
+@pytest.mark.parametrize("exercise_id", sorted(exercises()))
+def test_a_blank_answer_restates_the_task(exercise_id):
+    for blank in (..., None):
+        result = check(exercise_id, blank)
+        assert not result and str(result).startswith(f"{FAIL} {exercise_id}: Not yet. Replace the ...")
+        assert exercises()[exercise_id] in result.message
+
+
+def test_importing_the_package_registers_every_notebook_in_order():
+    # core's doctest registers an "xx." exercise: only the notebooks' ids count here
+    notebooks = [ex[:2] for ex in exercises() if ex[:2].isdigit()]
+    assert sorted(set(notebooks)) == NOTEBOOK_ORDER
+    assert notebooks == sorted(notebooks), "`lrcourse exercises` lists them notebook by notebook"
+    assert len(notebooks) == 28
+
+
+def test_every_notebook_from_01_has_2_to_4_exercises():
+    per_notebook = {}
+    for ex in exercises():
+        if ex[:2].isdigit() and not ex.split(".")[1].startswith("fix_"):  # 07's exhibit fixes live in its sections
+            per_notebook[ex[:2]] = per_notebook.get(ex[:2], 0) + 1
+    assert per_notebook and all(2 <= n <= 4 for n in per_notebook.values()), per_notebook
+
+
+def test_an_unknown_exercise_is_an_error_that_lists_the_known_ones():
+    with pytest.raises(ValueError, match="Unknown exercise 'xx.nope'. Known: 00.cosine_at_20, "):
+        check("xx.nope", 1)
+
+
+def test_an_answer_that_crashes_is_explained_not_raised():
+    result = check("00.read_lr", "twelve")
+    assert not result and result.message.startswith("Running your answer raised ValueError: ")
+
+
+def test_a_function_that_returns_the_placeholder_is_unanswered():
+    result = check("04.mode_max", lambda opt: ...)
+    assert not result and "Replace the ..." in result.message
+
+
+def test_require_answer():
+    assert require_answer(0) == 0 and require_answer([]) == []
+    for blank in (..., None):
+        with pytest.raises(Unanswered):
+            require_answer(blank)
+
+
+def test_check_result_shows_as_text_and_escaped_html():
+    passed, failed = CheckResult("00.demo", True, "well done"), CheckResult("00.demo", False, "use a < b & c")
+    assert passed and not failed
+    assert str(passed) == repr(passed) == f"{PASS} 00.demo: Correct. well done"
+    assert str(failed) == f"{FAIL} 00.demo: Not yet. use a < b & c"
+    html = failed._repr_html_()  # what Jupyter shows
+    assert "use a &lt; b &amp; c" in html and "#b3261e" in html
+    assert "#1b7f3b" in passed._repr_html_()
+
+
+def test_every_notebook_import_from_lrcourse_checks_resolves():
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    lines = {line for py in notebooks.glob("*.py") for line in py.read_text().splitlines()
+             if line.startswith("from lrcourse.checks import")}
+    assert any("mystery_curves" in line for line in lines)
+    for line in sorted(lines):
+        exec(line, {})

@@ -1,0 +1,41 @@
+"""lrcourse.checks.decay: the exercises of 02_step_decay and 03_exponential_decay.
+
+A wrong answer gets a specific hint, not a crash; a right one passes.
+"""
+import pytest
+from helpers import assert_fails, assert_passes
+from torch.optim.lr_scheduler import ConstantLR, ExponentialLR, LambdaLR, MultiStepLR, StepLR
+
+WRONG = [  # (exercise, wrong answer, words the hint must contain)
+    ("02.halve_every_5", lambda opt: StepLR(opt, 5, 0.1), "0.5"),
+    ("02.halve_every_5", lambda opt: StepLR(opt, 4, 0.5), "every 5"),
+    ("02.halve_every_5", lambda opt: ConstantLR(opt, factor=1.0), "never changes"),
+    ("02.milestones", lambda opt: StepLR(opt, 30, 0.1), "30 and 80"),
+    ("02.milestones", lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.5), "divides by 10"),
+    ("03.gamma_for_target", 0.9, "0.1·gamma^20"),
+    ("03.gamma_for_target", 0.01 ** (1 / 19), "Off by one"),
+    ("03.time_based_lambda", lambda opt: ExponentialLR(opt, 0.95), "LambdaLR"),
+    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)), "At epoch 10"),
+]
+
+RIGHT = [
+    ("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)),
+    ("02.milestones", lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.1)),
+    ("03.gamma_for_target", (0.001 / 0.1) ** (1 / 20)),
+    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t))),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, hint", WRONG, ids=[w[0] for w in WRONG])
+def test_a_wrong_answer_gets_a_specific_hint(exercise_id, answer, hint):
+    result = assert_fails(exercise_id, answer, hint)
+    assert "raised" not in result.message, f"a crash, not a hint: {result.message}"
+
+
+@pytest.mark.parametrize("exercise_id, answer", RIGHT, ids=[r[0] for r in RIGHT])
+def test_a_right_answer_passes(exercise_id, answer):
+    assert_passes(exercise_id, answer)
+
+
+def test_a_number_where_a_function_is_asked_for_says_so():
+    assert_fails("02.halve_every_5", 0.5, "give a function opt -> scheduler")
