@@ -12,9 +12,9 @@ import nbformat
 import pytest
 
 from lrcourse.checks import PASS, exercises
-from lrcourse.cli import exercise_pairs, exercise_source
+from lrcourse.nbtools import exercise_pairs, exercise_source
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("*.py"))
 STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
 

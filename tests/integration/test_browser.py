@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # LRCOURSE_BROWSER_NOTEBOOKS points the test at another folder of notebooks (to try one on its own)
 NOTEBOOK_DIR = Path(os.environ.get("LRCOURSE_BROWSER_NOTEBOOKS", REPO / "notebooks")).resolve()
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))

@@ -18,7 +18,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the backport, which JupyterLab installs there
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
