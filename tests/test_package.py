@@ -25,7 +25,7 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 def test_one_module_per_concern():
     layout = ("device", "data", "mnist_files", "models", "optim", "train", "toy", "shootout", "schedules",
-              "specs", "curves", "finder", "suggest", "plots", "tables", "widgets", "checks", "doctor",
+              "specs", "curves", "compare", "finder", "suggest", "plots", "tables", "widgets", "checks", "doctor",
               "nbtools", "memory", "bench", "cli", "__main__")
     assert set(layout) <= set(MODULES), sorted(set(layout) - set(MODULES))
     for package in ("widgets", "checks"):

@@ -1,0 +1,225 @@
+"""Compare two schedules honestly: paired seeds, the mean difference with a 95% CI, and the resolution.
+
+Every comparison of schedules in the course follows one standard. Both runs
+of a seed start from the same initial weights and see the batches in the same
+order (:func:`~lrcourse.shootout.shootout` does that), so the difference
+between them is paired. :func:`paired_difference` reports the mean of the
+per-seed differences with Student's t 95% confidence interval (from
+``scipy.stats``), the resolution of the evaluation set (one digit of 1,000
+test digits is 0.1 percentage point), and says "within noise" when the
+interval covers 0. :func:`plot_paired` shows every seed's difference next to
+the mean and its interval.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["PairedComparison", "paired_difference", "compare_runs", "METRICS", "plot_paired"]
+
+#: what :func:`compare_runs` can compare: (how to read it from a run, scale, unit, higher is better)
+METRICS = {
+    "test_acc": ("test accuracy", 100.0, "pp", True),
+    "val_acc": ("final validation accuracy", 100.0, "pp", True),
+    "val_loss": ("final validation loss", 1.0, "", False),
+    "train_loss": ("final training loss", 1.0, "", False),
+}
+
+
+@dataclass
+class PairedComparison:
+    r"""Two runs per seed, compared: B − A for every seed, their mean and its 95% CI.
+
+    Attributes:
+        label_a, label_b (str): the two contestants.
+        metric (str): what was compared, as a phrase ("test accuracy").
+        a, b (numpy.ndarray): the metric per seed (already scaled, e.g. in %).
+        seeds (tuple): the seeds, in the same order.
+        unit (str): ``"pp"`` (percentage points) or ``""``.
+        resolution (float or None): the smallest change the evaluation set can show.
+        higher_is_better (bool): whether a positive difference favours B.
+
+    Example:
+        >>> c = paired_difference([95.0, 95.5, 96.0], [96.0, 96.6, 97.1], label_a="fixed",
+        ...                       label_b="StepLR", metric="test accuracy", unit="pp", resolution=0.1)
+        >>> round(c.mean, 2), c.within_noise
+        (1.07, False)
+    """
+
+    label_a: str
+    label_b: str
+    metric: str
+    a: np.ndarray
+    b: np.ndarray
+    seeds: tuple
+    unit: str = ""
+    resolution: float | None = None
+    higher_is_better: bool = True
+
+    @property
+    def diffs(self) -> np.ndarray:
+        """B − A for each seed."""
+        return self.b - self.a
+
+    @property
+    def n(self) -> int:
+        return len(self.diffs)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.diffs))
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """Student's t 95% confidence interval of the mean difference (``scipy.stats.ttest_rel``)."""
+        from scipy import stats
+
+        d = self.diffs
+        if np.ptp(d) == 0:  # every seed gave the same difference: no spread to widen it
+            return float(d[0]), float(d[0])
+        ci = stats.ttest_rel(self.b, self.a).confidence_interval(0.95)
+        return float(ci.low), float(ci.high)
+
+    @property
+    def within_noise(self) -> bool:
+        """Whether the 95% CI covers 0: the seeds do not show a difference."""
+        low, high = self.ci
+        return low <= 0 <= high
+
+    @property
+    def wins(self) -> int:
+        """Seeds where B did better than A."""
+        return int(np.sum(self.diffs > 0 if self.higher_is_better else self.diffs < 0))
+
+    def verdict(self) -> str:
+        """"within noise", or which contestant is better, by how much the CI allows."""
+        if self.within_noise:
+            return "within noise: the 95% CI covers 0"
+        better = self.label_b if (self.mean > 0) == self.higher_is_better else self.label_a
+        return f"{better} is better: the 95% CI excludes 0"
+
+    def summary(self) -> str:
+        r"""One line: the mean paired difference, its CI, the seeds, the resolution and the verdict.
+
+        Example:
+            >>> print(paired_difference([1.0, 2.0, 3.0], [1.0, 2.5, 2.9], metric="loss", higher_is_better=False,
+            ...                         label_a="a", label_b="b").summary())
+            loss, b − a: +0.13 (95% CI -0.67 to +0.93), 3 paired seeds, better on 1 of 3; within noise: the 95% CI covers 0
+        """
+        low, high = self.ci
+        u = f" {self.unit}" if self.unit else ""
+        res = f"; resolution {self.resolution:.2g}{u}" if self.resolution else ""
+        return (f"{self.metric}, {self.label_b} − {self.label_a}: {self.mean:+.2f}{u} (95% CI {low:+.2f} to "
+                f"{high:+.2f}{u}), {self.n} paired seeds{res}, better on {self.wins} of {self.n}; {self.verdict()}")
+
+    def table(self) -> str:
+        """Each seed's two values and their difference, as aligned text."""
+        u = self.unit or ""
+        lines = [f"{'seed':>4}  {self.label_a:>14}  {self.label_b:>14}  {'B − A ' + u:>10}"]
+        for s, a, b in zip(self.seeds, self.a, self.b):
+            lines.append(f"{s:>4}  {a:>14.2f}  {b:>14.2f}  {b - a:>+10.2f}")
+        return "\n".join(lines)
+
+
+def paired_difference(a, b, seeds=None, *, label_a: str = "A", label_b: str = "B", metric: str = "metric",
+                      unit: str = "", resolution: float | None = None,
+                      higher_is_better: bool = True) -> PairedComparison:
+    r"""Compare two paired sequences of results: ``b[i]`` and ``a[i]`` come from the same seed.
+
+    Args:
+        a, b (sequence of float): one value per seed, in the same seed order.
+        seeds (sequence, optional): the seeds. Default: ``0 .. n-1``.
+        label_a, label_b (str): names of the two runs. Default: ``"A"``, ``"B"``.
+        metric (str): what the values are. Default: ``"metric"``.
+        unit (str): shown after numbers, e.g. ``"pp"``. Default: ``""``.
+        resolution (float, optional): the smallest step the metric can take.
+        higher_is_better (bool): Default: ``True``.
+
+    Raises:
+        ValueError: fewer than 2 seeds, lengths that differ, or values that are not finite.
+
+    Example:
+        >>> paired_difference([1, 2], [1, 2]).within_noise
+        True
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"a and b need one value per seed each, in the same order; got shapes {a.shape} and {b.shape}.")
+    if len(a) < 2:
+        raise ValueError("A paired comparison needs at least 2 seeds (3 or more for a useful interval).")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("Every value must be finite: a diverged run has no accuracy to compare. "
+                         "Lower the rate, or compare the runs that finished.")
+    seeds = tuple(seeds) if seeds is not None else tuple(range(len(a)))
+    return PairedComparison(label_a, label_b, metric, a, b, seeds, unit, resolution, higher_is_better)
+
+
+def compare_runs(result, label_a: str, label_b: str, metric: str = "test_acc") -> PairedComparison:
+    r"""Compare two contestants of a :func:`~lrcourse.shootout.shootout`, seed by seed.
+
+    Args:
+        result (ShootoutResult): both contestants ran on the same seeds.
+        label_a, label_b (str): the contestants; the difference is B − A.
+        metric (str): a key of :data:`METRICS`. Default: ``"test_acc"``.
+
+    Example:
+        >>> from lrcourse.shootout import ShootoutResult
+        >>> from lrcourse.train import History
+        >>> r = ShootoutResult(None, (0, 1), 1, 64, 0.9)
+        >>> r.test_acc = {"a": [0.90, 0.91], "b": [0.92, 0.94]}
+        >>> compare_runs(r, "a", "b").mean
+        2.5
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}.")
+    phrase, scale, unit, higher = METRICS[metric]
+    values = []
+    for label in (label_a, label_b):
+        if label not in result.test_acc:
+            raise ValueError(f"No contestant {label!r} in this shoot-out; it has {', '.join(result.test_acc)}.")
+        if metric == "test_acc":
+            raw = result.test_acc[label]
+        else:
+            raw = [h.final(metric) for h in result.histories[label]]
+        values.append([math.nan if v is None else scale * v for v in raw])
+    resolution = None
+    split = {"test_acc": "test", "val_acc": "val"}.get(metric)
+    if split and result.data is not None:
+        resolution = scale / len(getattr(result.data, split))
+    return paired_difference(values[0], values[1], result.seeds, label_a=label_a, label_b=label_b,
+                             metric=phrase, unit=unit, resolution=resolution, higher_is_better=higher)
+
+
+def plot_paired(comparison: PairedComparison, ax=None):
+    r"""Every seed's difference B − A as a dot, the mean as a bar with its 95% CI, and 0 as a line.
+
+    The axis always includes 0 and the resolution of the evaluation set, so a
+    gap of one test digit never looks large.
+
+    Example:
+        >>> ax = plot_paired(paired_difference([1, 2, 3], [1.5, 2.2, 3.4]))
+        >>> ax.get_xlabel()
+        'B − A (metric)'
+    """
+    from .plots import PALETTE, new_axes
+
+    if ax is None:
+        _, ax = new_axes(figsize=(6.4, 1.8))
+    c = comparison
+    d = c.diffs
+    jitter = np.linspace(-0.15, 0.15, len(d)) if len(d) > 1 else np.zeros(1)
+    ax.scatter(d, jitter, color=PALETTE[0], zorder=3, label="one seed")
+    low, high = c.ci
+    ax.errorbar([c.mean], [0], xerr=[[c.mean - low], [high - c.mean]], fmt="D", color=PALETTE[1],
+                capsize=6, zorder=4, label="mean, 95% CI")
+    ax.axvline(0, color="#555555", lw=1)
+    span = max(abs(low), abs(high), float(np.max(np.abs(d))), 3 * (c.resolution or 0))
+    ax.set_xlim(-1.15 * span, 1.15 * span)
+    ax.set_ylim(-0.5, 0.5)
+    ax.set_yticks([])
+    u = f", {c.unit}" if c.unit else ""
+    ax.set_xlabel(f"{c.label_b} − {c.label_a} ({c.metric}{u})")
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax

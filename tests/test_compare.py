@@ -1,0 +1,70 @@
+"""The paired comparison: mean difference, Student's t CI, resolution and verdict, checked by hand."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from lrcourse.compare import compare_runs, paired_difference, plot_paired
+
+from helpers import tiny_shootout
+
+
+def test_ci_is_students_t_on_the_paired_differences():
+    a, b = [95.1, 95.6, 94.8, 95.9, 95.3], [95.9, 96.0, 95.9, 96.2, 96.1]
+    c = paired_difference(a, b, metric="test accuracy", unit="pp", resolution=0.1)
+    d = np.subtract(b, a)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    assert c.mean == pytest.approx(d.mean())
+    assert c.ci == pytest.approx((d.mean() - half, d.mean() + half))
+    assert not c.within_noise and c.wins == 5
+    assert "B is better" in c.summary() and "resolution 0.1 pp" in c.summary() and "5 paired seeds" in c.summary()
+
+
+def test_a_ci_that_covers_zero_is_within_noise():
+    c = paired_difference([95.0, 96.0, 95.5], [95.4, 95.6, 95.5])
+    assert c.ci[0] <= 0 <= c.ci[1] and c.within_noise and "within noise" in c.summary()
+
+
+def test_lower_is_better_for_losses():
+    c = paired_difference([0.30, 0.32, 0.31], [0.20, 0.21, 0.22], higher_is_better=False,
+                          label_a="fixed", label_b="StepLR")
+    assert c.mean < 0 and c.wins == 3 and c.verdict().startswith("StepLR is better")
+
+
+def test_identical_differences_give_a_zero_width_interval():
+    c = paired_difference([1, 2, 3], [2, 3, 4])
+    assert c.ci == (1.0, 1.0) and not c.within_noise
+
+
+@pytest.mark.parametrize("a, b, match", [([1.0], [2.0], "at least 2 seeds"), ([1, 2], [1, 2, 3], "same order"),
+                                         ([1, float("nan")], [1, 2], "finite")])
+def test_bad_input_is_explained(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        paired_difference(a, b)
+
+
+def test_compare_runs_reads_a_shootout_seed_by_seed():
+    import torch
+
+    from lrcourse.shootout import Contestant
+
+    result = tiny_shootout(num_epochs=1, seeds=(0, 1, 2))
+    result.add(Contestant("faster", lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9)), verbose=False)
+    labels = list(result.test_acc)
+    c = compare_runs(result, labels[0], labels[-1])
+    expected = 100 * (np.array(result.test_acc[labels[-1]]) - np.array(result.test_acc[labels[0]]))
+    assert c.diffs == pytest.approx(expected)
+    assert c.resolution == pytest.approx(100 / len(result.data.test)) and c.unit == "pp"
+    loss = compare_runs(result, labels[0], labels[-1], "train_loss")
+    assert loss.higher_is_better is False and loss.unit == ""
+    with pytest.raises(ValueError, match="No contestant"):
+        compare_runs(result, labels[0], "nobody")
+
+
+def test_the_plot_always_shows_zero_and_the_resolution():
+    c = paired_difference([95.0, 95.1, 95.2], [95.1, 95.2, 95.3], unit="pp", resolution=0.1)
+    ax = plot_paired(c)
+    low, high = ax.get_xlim()
+    assert low < 0 < high and high - low >= 0.6  # at least ± 3 resolutions wide
+    assert len(ax.collections[0].get_offsets()) == 3  # one dot per seed
