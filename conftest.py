@@ -17,6 +17,8 @@ def pytest_configure(config):
     config.lrcourse_data_root = root
     os.environ["LRCOURSE_DATA"] = root
     os.environ["LRCOURSE_OFFLINE"] = "1"
+    # every stored solution that nbval executes must pass its check (it raises otherwise)
+    os.environ["LRCOURSE_STRICT_CHECKS"] = "1"
 
 
 def pytest_collection_modifyitems(config, items):

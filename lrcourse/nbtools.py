@@ -49,7 +49,7 @@ def _small_png(b64: str) -> str:
 
 
 def tidy_notebook(nb) -> None:
-    r"""Keep a stored notebook light: smaller PNGs, no HTML copy of ipympl figures, no null widget keys.
+    r"""Ready a notebook to be stored: no outputs on solution cells, smaller PNGs, no HTML copy of ipympl figures.
 
     Example:
         >>> import nbformat
@@ -57,6 +57,10 @@ def tidy_notebook(nb) -> None:
         >>> tidy_notebook(nb)  # changes ``nb`` in place
     """
     for cell in nb.cells:
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            # a stored solution shows no answer; the test run still executes it, strictly checked
+            cell["outputs"], cell["execution_count"] = [], None
+            continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data and "image/png" in data:

@@ -244,14 +244,14 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 curve = lr_curve(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40),
                  num_steps=41, lr=0.1)
 lr_at_20 = curve[20]
 
 check("00.cosine_at_20", lr_at_20)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
 for _ in range(12):

@@ -449,14 +449,14 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 x6 = np.arange(1.0, 7.0)  # 1, 2, ..., 6
 L6 = 2 * np.mean(x6 ** 2)  # the curvature
 answer = 2 / L6
 
 check("01.largest_stable_lr", answer)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 model = MnistCNN()
 body = [p for layer in list(model)[:-1] for p in layer.parameters()]
 optimizer = torch.optim.SGD([

@@ -364,12 +364,12 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 halve_every_5 = lambda opt: StepLR(opt, step_size=5, gamma=0.5)
 
 check("02.halve_every_5", halve_every_5)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 drop_at_30_and_80 = lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
 
 check("02.milestones", drop_at_30_and_80)

@@ -480,14 +480,14 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 gamma = (0.001 / 0.1) ** (1 / 20)
 lrs = lr_curve(lambda opt: ExponentialLR(opt, gamma=gamma), num_steps=21, lr=0.1)
 print(f"gamma = {gamma:.4f}, rate after 20 epochs = {lrs[20]:.4g}")
 
 check("03.gamma_for_target", gamma)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def time_based(opt):
     return LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + 0.05 * t))
 

@@ -384,7 +384,7 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=2, threshold=0.02, threshold_mode="rel")
 first_reduction = None
@@ -398,7 +398,7 @@ print(f"the first reduction happens at epoch {first_reduction}")
 
 check("04.predict_reduction", first_reduction)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def plateau_on_accuracy(opt):
     return ReduceLROnPlateau(opt, mode="max", factor=0.2, patience=3)
 

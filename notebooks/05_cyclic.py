@@ -655,14 +655,14 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def one_cycle_for(opt):
     return OneCycleLR(opt, max_lr=0.1, total_steps=5 * 100)  # or epochs=5, steps_per_epoch=100
 
 
 check("05.onecycle_config", one_cycle_for)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def warmup_then_cosine(opt):
     return SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
                               CosineAnnealingLR(opt, T_max=45)], milestones=[5])

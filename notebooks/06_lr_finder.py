@@ -631,7 +631,7 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lrs, losses = np.array(exercise_lrs), np.array(exercise_losses)
 slope = np.gradient(losses, np.log10(lrs))  # dL/dlog10(lr), central differences
 steepest_lr = lrs[np.argmin(slope)]
@@ -639,12 +639,12 @@ print(f"steepest: lr = {steepest_lr:g}, slope {slope.min():.2f} per decade")
 
 check("06.read_steepest", steepest_lr)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 why = "B"
 
 check("06.why_minimum_over_10", why)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 torch.manual_seed(1)
 mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
 mlp_finder = LRFinder(mlp, torch.optim.SGD(mlp.parameters(), lr=0.01, momentum=0.9))

@@ -127,7 +127,7 @@ for message in sorted(set(caught)):
 # The check runs the loop on y = 2x and compares it with a correct one:
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_silent_loop", silent_loop)
+check("07.fix_silent_loop", silent_loop, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write `train(model, optimizer, scheduler, batches, num_epochs)`: for every batch,
@@ -173,7 +173,7 @@ print(*caught, sep="\n")
 # `scheduler.step()`. Notebook 02 showed the same with one batch per epoch.
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_step_order", scheduler_first)
+check("07.fix_step_order", scheduler_first, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write `train(model, optimizer, scheduler, batches, num_epochs)` that runs
@@ -242,7 +242,7 @@ except ValueError as err:
 # The check knows both mistakes. Here it runs the first one:
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_onecycle_steps", one_cycle_per_epoch)
+check("07.fix_onecycle_steps", one_cycle_per_epoch, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write `train(model, optimizer, batches, num_epochs)` that builds
@@ -280,7 +280,7 @@ for step in range(9):
 # (`cycle_momentum=True`, between `base_momentum=0.8` and `max_momentum=0.9`); so does `OneCycleLR`.
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_cyclic_momentum", cyclic_for)
+check("07.fix_cyclic_momentum", cyclic_for, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write a function that takes an optimizer and returns
@@ -337,7 +337,7 @@ for broken in (plateau_in_sequential, plateau_without_metric):
 # `TypeError` at the first epoch after the warmup.
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_plateau_metric", plateau_in_sequential)
+check("07.fix_plateau_metric", plateau_in_sequential, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write `train(optimizer, val_losses)`: for each epoch's validation loss, call
@@ -381,7 +381,7 @@ plt.show()
 # same curve. `T_max` counts calls of `scheduler.step()`, whatever you call them.
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_cosine_units", cosine_for)
+check("07.fix_cosine_units", cosine_for, expect_pass=False)
 
 # %% [markdown]
 # **Watch the units.** Both bugs of sections 3 and 6, as `steps_per_epoch` changes. The solid
@@ -473,7 +473,7 @@ plt.show()
 # No error, no warning: only a run that ends differently.
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_resume", (save_checkpoint, load_checkpoint))
+check("07.fix_resume", (save_checkpoint, load_checkpoint), expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Give the pair `(save, load)` of two functions `f(path, model, optimizer, scheduler)`:
@@ -518,7 +518,7 @@ print(f"chosen: lr = {best}; its test accuracy is the highest of the three, by c
 # (random pixels, 16/8/8 images) whose `val` and `test` splits record when they are read:
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_test_leak", pick_lr)
+check("07.fix_test_leak", pick_lr, expect_pass=False)
 
 # %% [markdown]
 # **Fix it.** Write `pick_lr(data, candidates)` that trains a model at each candidate rate on
@@ -739,12 +739,12 @@ def fixed_test_leak(data, candidates):
 
 check("07.fix_test_leak", fixed_test_leak)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 wrong_curves = {"B", "D", "E"}
 
 check("07.spot_wrong_curves", wrong_curves)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def clean_loop(model, optimizer, batches, num_epochs):
     scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=num_epochs * len(batches),
                            cycle_momentum=False)

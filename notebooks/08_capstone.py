@@ -359,7 +359,7 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check.
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def mean_std(accs):
     accs = torch.tensor(accs, dtype=torch.float64)
     return accs.mean().item(), accs.std().item()  # torch.std divides by n - 1
@@ -367,13 +367,13 @@ def mean_std(accs):
 
 check("08.mean_std", mean_std)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 means = {label: sum(accs) / len(accs) for label, accs in SHOOTOUT_EXERCISE_ACCURACIES.items()}
 winner = max(means, key=means.get)
 
 check("08.winner", winner)
 
-# %% tags=["solution", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def fair_start(seed):
     torch.manual_seed(seed)  # the weights depend on the seed only
     return MnistCNN(), torch.Generator().manual_seed(seed)

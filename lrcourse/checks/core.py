@@ -10,10 +10,11 @@ blank. The checkers themselves live in one module per notebook (see
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-__all__ = ["PASS", "FAIL", "Unanswered", "CheckResult", "exercise", "forget", "exercises", "check", "require_answer"]
+__all__ = ["STRICT_ENV", "PASS", "FAIL", "Unanswered", "CheckResult", "exercise", "forget", "exercises", "check", "require_answer"]
 
 PASS, FAIL = "✅", "❌"
 
@@ -129,15 +130,25 @@ def require_answer(value):
     return value
 
 
-def check(exercise_id: str, answer: Any) -> CheckResult:
+#: set to ``1`` (the test run does) and a given answer that does not do what ``check`` expects raises
+STRICT_ENV = "LRCOURSE_STRICT_CHECKS"
+
+
+def check(exercise_id: str, answer: Any, *, expect_pass: bool = True) -> CheckResult:
     r"""Check ``answer`` for the exercise ``exercise_id`` and explain the result.
 
     A missing answer (``...`` or ``None``) is a hint, not an error, so the
-    notebook still runs top to bottom.
+    notebook still runs top to bottom. When the environment variable
+    :data:`STRICT_ENV` is ``1`` (as in the course's own test run, where nbval
+    executes every stored solution), an answer that fails raises
+    ``AssertionError``, so a broken solution cannot pass unnoticed.
 
     Args:
         exercise_id (str): for example ``"02.halve_every_5"``.
         answer: whatever the exercise asks for.
+        expect_pass (bool): ``False`` where a notebook shows a wrong answer on
+            purpose (a bug zoo's broken form): then, in strict mode, passing is
+            the error. Default: ``True``.
 
     Example:
         >>> from torch.optim.lr_scheduler import StepLR
@@ -158,4 +169,7 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
         return unanswered
     except Exception as err:  # a learner's code can fail in any way; explain, don't crash
         passed, message = False, f"Running your answer raised {type(err).__name__}: {err}"
+    if os.environ.get(STRICT_ENV) == "1" and passed != expect_pass:
+        raise AssertionError(f"{exercise_id} was expected to {'pass' if expect_pass else 'fail'} "
+                             f"({STRICT_ENV}=1): {message}")
     return CheckResult(exercise_id, passed, message)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from lrcourse.checks import FAIL, PASS, CheckResult, check, exercises
+from lrcourse.checks import core
 from lrcourse.checks.core import Unanswered, require_answer
 
 NOTEBOOK_ORDER = ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
@@ -72,3 +73,17 @@ def test_every_notebook_import_from_lrcourse_checks_resolves():
     assert any("mystery_curves" in line for line in lines)
     for line in sorted(lines):
         exec(line, {})
+
+
+def test_strict_mode_raises_on_a_wrong_answer_but_not_on_a_gap(monkeypatch):
+    from torch.optim.lr_scheduler import StepLR
+
+    monkeypatch.setenv(core.STRICT_ENV, "1")
+    with pytest.raises(AssertionError, match="02.halve_every_5 was expected to pass"):
+        core.check("02.halve_every_5", lambda opt: StepLR(opt, step_size=3, gamma=0.5))
+    assert not core.check("02.halve_every_5", ...).passed  # a gap is a hint, even in strict mode
+    assert core.check("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)).passed
+    # a broken form shown on purpose must fail; passing is then the error
+    assert not core.check("02.halve_every_5", lambda opt: StepLR(opt, 3), expect_pass=False).passed
+    with pytest.raises(AssertionError, match="expected to fail"):
+        core.check("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5), expect_pass=False)

@@ -11,7 +11,7 @@ import jupytext
 import nbformat
 import pytest
 
-from lrcourse.checks import PASS, exercises
+from lrcourse.checks import exercises
 from lrcourse.nbtools import exercise_pairs, exercise_source
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -42,7 +42,9 @@ def test_pair_has_identical_cells(py):
 @pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
 def test_stored_notebook_was_executed_top_to_bottom(py):
     stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
-    counts = [c.execution_count for c in stored.cells if c.cell_type == "code"]
+    # solution cells are stored without outputs or counts (they come last): the rest ran in order
+    counts = [c.execution_count for c in stored.cells
+              if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
     assert counts == list(range(1, len(counts) + 1)), "run `make notebooks` to store fresh outputs"
     errors = [o for c in stored.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"stored outputs contain an error: {errors[0].get('ename')}"
@@ -63,7 +65,7 @@ def test_skeleton(py):
 
 
 @pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
-def test_solutions_are_collapsed_and_pass_their_checks(py):
+def test_solutions_are_collapsed_reveal_nothing_and_are_checked(py):
     stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
     solutions = [c for c in stored.cells if "solution" in c.metadata.get("tags", [])]
     # exhibits (07's bug zoo) are fixes inside the sections; the exercises end the notebook
@@ -73,11 +75,9 @@ def test_solutions_are_collapsed_and_pass_their_checks(py):
     checked = set()
     for cell in solutions:
         assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, "solutions are collapsed"
-        assert "nbval-check-output" in cell.metadata.get("tags", []), "nbval re-checks each solution"
         ids = re.findall(r'check\("([^"]+)"', cell.source)
-        assert ids, "a solution ends with its check"
-        text = json.dumps(cell.outputs, ensure_ascii=False)
-        assert PASS in text and "Correct" in text, f"solution for {ids} does not pass its check"
+        assert ids, "a solution ends with its check (nbval runs it with LRCOURSE_STRICT_CHECKS=1: it must pass)"
+        assert not cell.outputs, f"the stored solution for {ids} shows its output: store it without (make notebooks)"
         checked.update(ids)
     ours = {k for k in exercises() if k.startswith(prefix)}
     assert checked == ours, f"every exercise {prefix}* has a solution that passes: {ours - checked}"
