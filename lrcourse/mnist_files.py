@@ -151,6 +151,9 @@ def download_mnist(root: Path | str | None = None, timeout: float = 20.0) -> Pat
     from torchvision.datasets import MNIST
 
     root = Path(root) if root else data_root()
+    if os.environ.get("LRCOURSE_OFFLINE") == "1":
+        raise DataError("LRCOURSE_OFFLINE=1: the course does not use the network, so MNIST was not "
+                        "downloaded. Unset it (or copy an MNIST folder into the data root) to get full MNIST.")
     status, detail = mnist_files_status(root)
     if status == "ok":
         return raw_folder(root)

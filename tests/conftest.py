@@ -49,7 +49,13 @@ def idx_root(tmp_path):
 
 
 @pytest.fixture
-def local_mirror(tmp_path, monkeypatch):
+def downloads_allowed(monkeypatch):
+    """Lift the run-wide LRCOURSE_OFFLINE=1 for a test whose mirrors are local (files or loopback)."""
+    monkeypatch.delenv("LRCOURSE_OFFLINE", raising=False)
+
+
+@pytest.fixture
+def local_mirror(tmp_path, monkeypatch, downloads_allowed):
     """A local MNIST mirror with small gzipped IDX files, put after a mirror that fails.
 
     torchvision's real download code runs against it over HTTP on localhost,

