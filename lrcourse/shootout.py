@@ -1,9 +1,14 @@
-"""A schedule shoot-out: contestants over paired seeds at one budget, ranked on a leaderboard."""
+"""A schedule shoot-out: contestants over paired seeds at one budget, ranked on a leaderboard.
+
+:func:`tune_then_race` is notebook 08's protocol: peak rates tuned on validation with one seed, a race on
+other seeds ranked by validation, the test split sealed; :func:`scoreboard` scores paired differences.
+"""
 from __future__ import annotations
 
 import copy
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -14,7 +19,8 @@ from .data import Split
 from .tables import leaderboard_table
 from .train import History, evaluate, fit
 
-__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout"]
+__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout", "Tunable", "tune_then_race",
+           "scoreboard"]
 
 
 @dataclass
@@ -23,21 +29,15 @@ class Contestant:
 
     Args:
         label (str): the name on the leaderboard (unique within a shoot-out).
-        make_optimizer (callable): ``make_optimizer(params)`` returns a torch
-            optimizer over the model's parameters, for example
-            ``lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)``.
-        make_scheduler (callable, optional): ``make_scheduler(optimizer)``
-            returns a scheduler, or a list of them. Default: ``None`` (no
-            scheduler: a fixed rate, or an optimizer that schedules itself).
-        step_per (str, optional): ``"batch"`` or ``"epoch"``, passed to
-            :func:`fit` to override when the scheduler steps. Default: ``None``.
+        make_optimizer (callable): ``params -> optimizer``, e.g. ``lambda p: torch.optim.SGD(p, lr=0.05)``.
+        make_scheduler (callable, optional): ``optimizer -> scheduler`` (or a list). Default: ``None``
+            (a fixed rate, or an optimizer that schedules itself).
+        step_per (str, optional): ``"batch"`` or ``"epoch"``, passed to :func:`fit`. Default: ``None``.
 
     Example:
-        >>> from torch.optim.lr_scheduler import StepLR
-        >>> c = Contestant("StepLR", lambda p: torch.optim.SGD(p, lr=0.1),
-        ...                lambda opt: StepLR(opt, step_size=2, gamma=0.5))
-        >>> c.label
-        'StepLR'
+        >>> Contestant("StepLR", lambda p: torch.optim.SGD(p, lr=0.1),
+        ...            lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)).step_per is None
+        True
     """
 
     label: str
@@ -85,11 +85,12 @@ class ShootoutResult:
         model_fn (callable): builds the model.
         contestants (list of Contestant): in the order they were entered.
         histories (dict): ``{label: [History per seed]}``.
-        test_acc (dict): ``{label: [test accuracy per seed]}``, measured on
-            ``data.test`` once, after training; nothing is chosen with it.
+        test_acc (dict): ``{label: [test accuracy per seed]}``, measured once, after training.
         wall_time (dict): ``{label: [seconds of fit per seed]}``.
-        initial_states (dict): ``{seed: state_dict}``, the initial weights every
-            contestant starts from with that seed.
+        initial_states (dict): ``{seed: state_dict}``, every contestant's initial weights.
+        rank_by (str): ``"test_acc"`` or ``"val_acc"``: what :meth:`leaderboard` ranks by.
+        sealed (bool): rows hide the test accuracy (``None``), to be revealed once, at the end.
+        tuning (dict): ``{label: (chosen lr, {lr: (val acc, val loss)})}`` from :func:`tune_then_race`.
 
     Example:
         >>> r = ShootoutResult(data=None, seeds=(0, 1), num_epochs=1, batch_size=64, target_acc=0.9)
@@ -108,6 +109,9 @@ class ShootoutResult:
     test_acc: dict = field(default_factory=dict)
     wall_time: dict = field(default_factory=dict)
     initial_states: dict = field(default_factory=dict)
+    rank_by: str = "test_acc"
+    sealed: bool = False
+    tuning: dict = field(default_factory=dict)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -128,8 +132,10 @@ class ShootoutResult:
             self.initial_states[seed] = copy.deepcopy(self._model().state_dict())
         return self.initial_states[seed]
 
-    def run_one(self, contestant: Contestant, seed: int) -> tuple[History, float | None, float]:
+    def run_one(self, contestant: Contestant, seed: int, test: bool = True) -> tuple[History, float | None, float]:
         r"""Train ``contestant`` once with ``seed``: the shared initial weights and data order.
+
+        ``test=False`` never reads ``data.test`` (tuning), and returns ``None`` for it.
 
         Returns:
             (History, test accuracy, wall seconds of :func:`fit`).
@@ -147,19 +153,14 @@ class ShootoutResult:
                       generator=torch.Generator().manual_seed(seed),  # the same data order
                       progress=False, label=contestant.label, verbose=False)
         seconds = time.perf_counter() - start
-        _, test_acc = evaluate(model, self.data.test)  # once, after training
+        test_acc = evaluate(model, self.data.test)[1] if test else None  # once, after training
         return history, test_acc, seconds
 
     def add(self, contestant: Contestant, on_run: Callable | None = None, verbose: bool = False) -> dict:
         r"""Run ``contestant`` over every seed and enter it on the leaderboard.
 
-        Args:
-            contestant (Contestant): its label must be new.
-            on_run (callable, optional): ``on_run(label, seed, history)`` after each run.
-            verbose (bool): print one line when the contestant is done. Default: ``False``.
-
-        Returns:
-            dict: the contestant's leaderboard row.
+        ``contestant``'s label must be new; ``on_run(label, seed, history)`` runs
+        after each run; ``verbose`` prints one line. Returns the leaderboard row.
         """
         if not isinstance(contestant, Contestant):
             raise ValueError(f"A contestant must be a Contestant(label, make_optimizer, make_scheduler), "
@@ -188,33 +189,37 @@ class ShootoutResult:
         return row
 
     def row(self, label: str) -> dict:
-        r"""One leaderboard row: mean and sample std (``ddof=1``) of the test accuracy over the seeds,
-        how many seeds reached the target validation accuracy, the mean epochs and seconds they took
-        (over the seeds that reached it; ``None`` if none did), the mean wall time of a run, the
-        mean final validation accuracy and the number of diverged runs."""
+        r"""One leaderboard row: mean and sample std (``ddof=1``) over the seeds of the test accuracy (``None``
+        when sealed) and final validation accuracy, seeds at the target and their mean epochs and seconds."""
         histories, accs = self.histories[label], self.test_acc[label]
         reached = [reach_target(h, self.target_acc) for h in histories]
         reached = [r for r in reached if r[0] is not None]
         valid = [a for a in accs if a is not None]
         finals = [h.final("val_acc") for h in histories if h.final("val_acc") is not None]
-        return {
+        hide = self.sealed
+        return {  # means over the seeds; the target's epochs and seconds over the seeds that reached it
             "label": label,
             "seeds": len(histories),
-            "test_acc_mean": float(np.mean(valid)) if valid else None,
-            "test_acc_std": _sample_std(valid) if valid else None,
-            "test_accs": list(accs),
+            "test_acc_mean": float(np.mean(valid)) if valid and not hide else None,
+            "test_acc_std": _sample_std(valid) if valid and not hide else None,
+            "test_accs": None if hide else list(accs),
+            "val_acc_mean": float(np.mean(finals)) if finals else None,
+            "val_acc_std": _sample_std(finals) if finals else None,
+            "ranked_by": self.rank_by,
             "reached": len(reached),
             "epochs_to_target": float(np.mean([r[0] for r in reached])) if reached else None,
             "time_to_target_s": float(np.mean([r[1] for r in reached])) if reached else None,
             "wall_time_s": float(np.mean(self.wall_time[label])),
-            "final_val_acc": float(np.mean(finals)) if finals else None,
             "diverged": sum(h.diverged for h in histories),
         }
 
     def leaderboard(self) -> list[dict]:
-        """Every contestant's :meth:`row`, best mean test accuracy first."""
+        """Every contestant's :meth:`row`, best first by :attr:`rank_by` (mean test or validation accuracy)."""
         rows = [self.row(c.label) for c in self.contestants]
-        return sorted(rows, key=lambda r: -1.0 if r["test_acc_mean"] is None else r["test_acc_mean"], reverse=True)
+        key = f"{self.rank_by}_mean"
+        if key != "val_acc_mean" and (self.sealed or key != "test_acc_mean"):
+            raise ValueError(f"rank_by is {self.rank_by!r}: rank by 'val_acc' (or 'test_acc' if not sealed).")
+        return sorted(rows, key=lambda r: -1.0 if r[key] is None else r[key], reverse=True)
 
     def table(self) -> str:
         """The leaderboard as aligned text (accuracies in %)."""
@@ -231,22 +236,18 @@ def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_
     r"""Train every contestant once per seed at the same budget, and rank them.
 
     For each seed, every contestant starts from the same initial weights
-    (built once with ``torch.manual_seed(seed)``, then copied with
-    ``state_dict``) and sees the batches in the same order (a
-    ``torch.Generator`` seeded with ``seed``). Each run is one :func:`fit`
-    of ``num_epochs`` epochs, validated on ``data.val``. The test accuracy is
-    measured on ``data.test`` once, after training: nothing is chosen with it.
-    Each run starts with ``torch.manual_seed(seed)``, so torch's global random
-    state is left as the last run set it.
+    (built once after ``torch.manual_seed(seed)``, copied with ``state_dict``)
+    and sees the batches in the same order (a ``torch.Generator`` seeded with
+    ``seed``). Each run is one :func:`fit`, validated on ``data.val``; the test
+    accuracy is measured once, after training. Torch's global random state is
+    left as the last run set it.
 
     Args:
         contestants (list of Contestant): the entries, with unique labels.
-        data: an :class:`~lrcourse.data.MNISTData` (or any object with
-            ``train``, ``val`` and ``test`` splits).
+        data: an :class:`~lrcourse.data.MNISTData` (``train``, ``val`` and ``test`` splits).
         seeds (sequence of int): one run per contestant per seed. Default: ``(0, 1, 2)``.
         num_epochs (int): the budget, the same for everyone. Default: ``5``.
-        target_acc (float): the validation accuracy whose first epoch and time
-            are reported. Default: ``0.95``.
+        target_acc (float): the validation accuracy whose first epoch is reported. Default: ``0.95``.
         batch_size (int, optional): Default: ``64``.
         model_fn (callable, optional): builds the model. Default: :class:`~lrcourse.models.MnistCNN`.
         verbose (bool): print one line per contestant. Default: ``True``.
@@ -290,3 +291,110 @@ def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_
         print(f"{runs} runs ({len(contestants)} contestants x {len(seeds)} seeds, {num_epochs} epochs each) "
               f"in {time.perf_counter() - start:.1f} s")
     return result
+
+
+@dataclass
+class Tunable:
+    r"""A contestant to tune: its ``label``, ``build(lr) -> Contestant`` at a peak rate, and the grid ``rates``.
+
+    Example:
+        >>> Tunable("SGD", lambda lr: Contestant("", lambda p: torch.optim.SGD(p, lr=lr)), (0.01, 0.1)).rates
+        (0.01, 0.1)
+    """
+
+    label: str
+    build: Callable
+    rates: tuple
+
+
+def _tune(entry: Tunable, result: ShootoutResult, seed: int) -> tuple[float, dict]:
+    """Each rate of ``entry`` with one seed, scored on ``data.val`` (never ``data.test``): the best
+    final validation accuracy wins, ties go to the lower validation loss, a diverged run is last."""
+    scores = {}
+    for lr in entry.rates:
+        h, _, _ = result.run_one(replace(entry.build(lr), label=f"{entry.label} lr={lr:g}"), seed, test=False)
+        acc, loss = h.final("val_acc"), h.final("val_loss")
+        scores[lr] = (acc, loss) if not h.diverged and acc is not None else (-math.inf, math.inf)
+    return max(entry.rates, key=lambda lr: (scores[lr][0], -scores[lr][1])), scores
+
+
+def tune_then_race(entries, data, *, tune_seed: int = 0, race_seeds=(1, 2, 3, 4, 5), num_epochs: int = 5,
+                   target_acc: float = 0.95, batch_size: int | None = 64, model_fn: Callable | None = None,
+                   verbose: bool = True) -> ShootoutResult:
+    r"""The fair protocol: tune every entry's peak rate on validation with one seed, then race on other seeds.
+
+    Each :class:`Tunable` runs its grid with ``tune_seed``, scored on
+    ``data.val`` (best final accuracy; ties to the lower loss). Its best rate
+    races once per race seed (:func:`shootout`: paired starts and batches).
+    The result ranks by validation (``rank_by="val_acc"``) and is ``sealed``:
+    rows hide the test accuracy, read once at the end (:func:`scoreboard`).
+
+    Args:
+        entries (list of Tunable): the contestants and their grids.
+        tune_seed (int), race_seeds (sequence of int): Default: ``0`` and ``(1, 2, 3, 4, 5)``.
+        data, num_epochs, target_acc, batch_size, model_fn, verbose: as in :func:`shootout`.
+
+    Returns:
+        ShootoutResult: the race, with ``tuning`` = ``{label: (chosen lr, {lr: (val acc, val loss)})}``.
+
+    Example:
+        >>> from lrcourse.data import MNISTData, Split
+        >>> from lrcourse.models import MnistCNN
+        >>> x, y = torch.randn(96, 1, 28, 28), torch.arange(96) % 10
+        >>> tiny = MNISTData(Split(x[:64], y[:64]), Split(x[64:80], y[64:80]), Split(x[80:], y[80:]), "demo", None)
+        >>> sgd = Tunable("SGD", lambda lr: Contestant("", lambda p: torch.optim.SGD(p, lr=lr)), (0.01, 0.1))
+        >>> r = tune_then_race([sgd], tiny, race_seeds=(1, 2), num_epochs=1, model_fn=lambda: MnistCNN(width=2),
+        ...                    verbose=False)
+        >>> r.seeds, r.rank_by, r.sealed, r.leaderboard()[0]["test_acc_mean"] is None
+        ((1, 2), 'val_acc', True, True)
+    """
+    entries = list(entries)
+    if tune_seed in tuple(race_seeds):
+        raise ValueError(f"The race seeds {tuple(race_seeds)} must not include the tuning seed {tune_seed}.")
+    tuner = ShootoutResult(data, (tune_seed,), num_epochs, batch_size, target_acc, model_fn)
+    chosen = []
+    for entry in entries:
+        lr, scores = _tune(entry, tuner, tune_seed)
+        tuner.tuning[entry.label] = (lr, scores)
+        chosen.append(replace(entry.build(lr), label=entry.label))
+        if verbose:
+            tried = ", ".join(f"{k:g}: {100 * a:.1f}%" for k, (a, _) in scores.items())  # -inf: diverged
+            print(f"tuned {entry.label:<24} val acc by peak rate ({tried}) -> {lr:g}")
+    result = shootout(chosen, data, seeds=race_seeds, num_epochs=num_epochs, target_acc=target_acc,
+                      batch_size=batch_size, model_fn=model_fn, verbose=verbose)
+    result.rank_by, result.sealed, result.tuning = "val_acc", True, tuner.tuning
+    return result
+
+
+def scoreboard(result: ShootoutResult, baseline: str, metric: str = "val_acc") -> str:
+    r"""Each contestant minus ``baseline``, paired by seed: mean, 95% CI, sign test, and a verdict that matches the CI.
+
+    A CI that covers 0 is a tie, whatever the wins; the sign test (``scipy.stats.binomtest``, two-sided) is given too.
+
+    Example:
+        >>> r = ShootoutResult(None, (1, 2, 3), 1, 64, 0.9)
+        >>> r.test_acc = {"base": [0.95, 0.96, 0.95], "b": [0.96, 0.97, 0.96]}
+        >>> print(scoreboard(r, "base", "test_acc"))  # doctest: +NORMALIZE_WHITESPACE
+        contestant  peak lr  test acc %  − base (95% CI), pp  wins  sign test p  verdict
+        b                         96.33  +1.00 (+1.00 to +1.00)   3/3         0.25  ahead
+        base                      95.33  (the baseline)
+    """
+    from scipy.stats import binomtest  # noqa: I001
+    from .compare import compare_runs
+
+    rows = sorted(((compare_runs(result, baseline, label, metric), label) for label in result.test_acc),
+                  key=lambda r: float(np.mean(r[0].b)), reverse=True)
+    head, width = {"val_acc": "val acc %", "test_acc": "test acc %"}[metric], max(10, *map(len, result.test_acc))
+    lr_of = {k: f"{lr:g}" for k, (lr, _) in result.tuning.items()}
+    lines = [f"{'contestant':<{width}}  {'peak lr':>7}  {head}  − {baseline} (95% CI), pp  wins  sign test p  verdict"]
+    for c, label in rows:
+        start = f"{label:<{width}}  {lr_of.get(label, ''):>7}  {np.mean(c.b):>{len(head)}.2f}"
+        if label == baseline:
+            lines.append(f"{start}  (the baseline)")
+            continue
+        low, high = c.ci
+        nonzero = int(np.sum(c.diffs != 0))
+        p = binomtest(c.wins, nonzero).pvalue if nonzero else 1.0
+        verdict = "tie (CI covers 0)" if c.within_noise else ("ahead" if c.mean > 0 else "behind")
+        lines.append(f"{start}  {c.mean:+.2f} ({low:+.2f} to {high:+.2f})   {c.wins}/{c.n}  {p:>11.2f}  {verdict}")
+    return "\n".join(lines)

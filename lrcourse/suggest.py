@@ -1,8 +1,10 @@
 """The range test's pure parts: the swept rates, the smoothing, and the rules that suggest a rate.
 
 Each is a plain function of arrays, so a widget can re-read a stored curve
-with other settings without re-running the sweep, and each rule is tested on
-curves with known answers.
+with other settings without re-running the sweep. The four rules carry fastai's
+names and return fastai's picks (tested against picks stored from fastai
+itself, ``tests/fixtures/fastai_picks.json``); :func:`suggest_max_lr` is the
+course's one rule for ``OneCycleLR``'s ``max_lr``.
 """
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["METHODS", "sweep_lrs", "check_sweep", "smooth_losses", "suggest_lr"]
+__all__ = ["METHODS", "sweep_lrs", "check_sweep", "smooth_losses", "suggest_lr", "suggest_max_lr"]
 
 
 #: the suggestion methods of :func:`suggest_lr`, in the order a plot lists them
-METHODS = ("steepest", "minimum", "valley", "slide")
+METHODS = ("steep", "minimum", "valley", "slide")
 
 
 def sweep_lrs(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp") -> np.ndarray:
@@ -63,17 +65,20 @@ def check_sweep(start_lr, end_lr, num_iter, step_mode) -> None:
                          "100 is a good start.")
 
 
-def smooth_losses(losses, smooth_f: float = 0.98) -> np.ndarray:
-    r"""Debiased exponential moving average of ``losses`` (as in Adam's bias correction).
+def smooth_losses(losses, beta: float = 0.98) -> np.ndarray:
+    r"""Debiased exponential moving average of ``losses`` (fastai's ``AvgSmoothLoss``, Adam's bias correction).
 
     :math:`m_i = \beta m_{i-1} + (1-\beta) L_i`, :math:`m_{-1} = 0`, and the smoothed loss is
-    :math:`m_i / (1 - \beta^{i+1})`, with :math:`\beta` = ``smooth_f``. Dividing by
-    :math:`1-\beta^{i+1}` removes the pull towards the zero start, so the first value is
-    :math:`L_0` itself. ``smooth_f=0`` returns the losses unchanged.
+    :math:`m_i / (1 - \beta^{i+1})`. Dividing by :math:`1-\beta^{i+1}` removes the pull towards
+    the zero start, so the first value is :math:`L_0` itself. ``beta=0`` returns the losses
+    unchanged. :math:`\beta` is the weight on the PAST, as in fastai and Lightning (``beta=0.98``);
+    torch-lr-finder's ``smooth_f=0.05`` is the weight on the NEW loss, :math:`1-\beta`, without the
+    debiasing.
 
     Args:
         losses (sequence of float): raw losses, in order.
-        smooth_f (float): :math:`\beta` in ``[0, 1)``; larger is smoother. Default: ``0.98``.
+        beta (float): :math:`\beta` in ``[0, 1)``; larger is smoother and lags more, about
+            :math:`\beta/(1-\beta)` points. Default: ``0.98``.
 
     Example:
         >>> smooth_losses([1.0, 1.0, 1.0], 0.9).tolist()
@@ -81,14 +86,14 @@ def smooth_losses(losses, smooth_f: float = 0.98) -> np.ndarray:
         >>> smooth_losses([2.0, 0.0], 0.5).round(4).tolist()
         [2.0, 0.6667]
     """
-    if isinstance(smooth_f, bool) or not isinstance(smooth_f, (int, float)) or not 0 <= smooth_f < 1:
-        raise ValueError(f"smooth_f must be in [0, 1) (0 means no smoothing), got {smooth_f!r}.")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1) (the weight on the past; 0 means no smoothing), got {beta!r}.")
     losses = np.asarray(losses, dtype=float)
     out = np.empty_like(losses)
     avg = 0.0
     for i, loss in enumerate(losses):
-        avg = smooth_f * avg + (1 - smooth_f) * loss
-        out[i] = avg / (1 - smooth_f ** (i + 1))
+        avg = beta * avg + (1 - beta) * loss
+        out[i] = avg / (1 - beta ** (i + 1))
     return out
 
 
@@ -101,8 +106,9 @@ def _trimmed(lrs, losses, skip_start: int, skip_end: int, method: str):
         raise ValueError(f"lrs and losses must be 1-D and the same length, got {lrs.shape} and {losses.shape}.")
     end = len(lrs) - skip_end
     lrs, losses = lrs[skip_start:end], losses[skip_start:end]
-    keep = np.isfinite(losses)
-    lrs, losses = lrs[keep], losses[keep]
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if len(bad):  # as fastai's lr_find: the curve ends at its first NaN (here also inf)
+        lrs, losses = lrs[:bad[0]], losses[:bad[0]]
     if len(lrs) < 5:
         raise ValueError(
             f"'{method}' needs at least 5 points, but the curve has {len(lrs)} after skipping "
@@ -115,8 +121,9 @@ def _trimmed(lrs, losses, skip_start: int, skip_end: int, method: str):
     return lrs, losses
 
 
-def _steepest(lrs, losses, **_):
-    slope = np.gradient(losses, np.log10(lrs))
+def _steep(lrs, losses, **_):
+    # forward differences against log(lr); the segment's LEFT end, as fastai
+    slope = np.diff(losses) / np.diff(np.log(lrs))
     return lrs[int(np.argmin(slope))]
 
 
@@ -125,62 +132,68 @@ def _minimum(lrs, losses, **_):
 
 
 def _valley(lrs, losses, **_):
-    # longest strictly decreasing subsequence; length[i] and start[i] of the best chain ending at i
+    # length of the longest strictly decreasing subsequence ending at each point
     n = len(losses)
-    length, start = np.ones(n, dtype=int), np.arange(n)
+    length = np.ones(n, dtype=int)
     for i in range(1, n):
-        higher = np.flatnonzero(losses[:i] > losses[i])
-        if len(higher):  # the longest chain to extend; of equals, the nearest (a tight stretch)
-            j = higher[len(higher) - 1 - np.argmax(length[higher][::-1])]
-            length[i], start[i] = length[j] + 1, start[j]
-    end = int(np.argmax(length))
-    return lrs[(start[end] + end) // 2]
+        higher = losses[:i] > losses[i]
+        if higher.any():
+            length[i] = length[:i][higher].max() + 1
+    end = int(np.argmax(length))  # the first longest chain
+    start = end - length[end]  # fastai: the chain's length counted back from its end
+    sections = (end - start) / 3
+    return lrs[max(start + int(sections) + int(sections / 2), 0)]
 
 
-def _slide(lrs, losses, window: int = 15, thresh: float = 0.005, **_):
-    slope = np.gradient((losses - losses.min()) / np.ptp(losses))
-    window = min(window, len(lrs) - 1)
-    right = len(lrs) - 1
-    while right - window > 0 and abs(slope[right] - slope[right - window]) > thresh:
+def _slide(lrs, losses, lr_diff: int = 15, thresh: float = 0.005, adjust_value: float = 1.0, **_):
+    slope = np.gradient(losses)  # per point, of the loss itself (not normalised): thresh has its units
+    n = len(lrs)
+    right = n - 1
+    left = right - min(lr_diff, n - 1)
+    pick = left
+    while left >= 0 and abs(slope[right] - slope[left]) > thresh:
+        pick = left
         right -= 1
-    return lrs[right - window]
+        left -= 1
+    return lrs[pick] * adjust_value
 
 
-_SUGGESTERS: dict[str, Callable] = {"steepest": _steepest, "minimum": _minimum,
-                                    "valley": _valley, "slide": _slide}
+_SUGGESTERS: dict[str, Callable] = {"steep": _steep, "minimum": _minimum, "valley": _valley, "slide": _slide}
 
 
 def suggest_lr(lrs, losses, method: str = "valley", skip_start: int = 10, skip_end: int = 5,
                **options) -> float:
-    r"""Read a learning rate off a range-test curve.
+    r"""Read a learning rate off a range-test curve with one of fastai's four rules.
 
-    The curve is first trimmed: ``skip_start`` points from the start and ``skip_end``
-    from the end are dropped (the start is noisy, the end has blown up), and so are
-    NaN or infinite losses. With :math:`x_i = \log_{10} lr_i` and :math:`L_i` the
-    (smoothed) losses that remain:
+    The curve is first trimmed as fastai's ``lr_find`` trims it: ``skip_start`` points
+    from the start and ``skip_end`` from the end are dropped (the start is noisy, the
+    end has blown up), and the curve ends at its first NaN or infinite loss. Each rule
+    then returns what the fastai function of the same name (``fastai.callback.schedule``)
+    returns on that trimmed curve; ``tests/test_suggest.py`` checks this against picks
+    stored from fastai itself. With :math:`L_i` the (smoothed) losses that remain:
 
-    - ``"steepest"``: the rate where the loss falls fastest, :math:`lr_{i^*}`,
-      :math:`i^* = \arg\min_i dL/dx` (central differences, ``numpy.gradient``).
+    - ``"steep"``: where the loss falls fastest against log(lr), by forward
+      differences: :math:`i^* = \arg\min_i (L_{i+1}-L_i)/(\ln lr_{i+1} - \ln lr_i)`,
+      and the rate :math:`lr_{i^*}`, the left end of the steepest segment.
     - ``"minimum"``: :math:`lr_{\arg\min L} / 10`, a step back from the rate of
       the lowest loss, which already sits close to divergence.
-    - ``"valley"``: the middle of the longest descending stretch: the longest
-      chain :math:`i_1 < \dots < i_k` with :math:`L_{i_1} > \dots > L_{i_k}` (a
-      longest decreasing subsequence, so noise does not break it), and the rate
-      at index :math:`\lfloor (i_1 + i_k)/2 \rfloor`.
-    - ``"slide"``: slide a window of ``window`` points (default 15) leftwards
-      from the high-rate end until the slope of the min-max normalised loss
-      differs by at most ``thresh`` (default 0.005) between the window's two
-      ends, then take the rate at the window's left end: the last point before
-      the curve starts to bend up.
+    - ``"valley"``: the longest strictly decreasing subsequence (noise does not
+      break it); with ``end`` its last index and ``k`` its length,
+      ``start = end - k`` and the pick is the index
+      ``start + int((end - start)/3) + int((end - start)/6)``: about the middle.
+    - ``"slide"``: slide a window of ``lr_diff`` points (default 15) leftwards from
+      the high-rate end until the per-point slope ``np.gradient(L)`` differs by at
+      most ``thresh`` (default 0.005, in loss units per point) between the
+      window's two ends, and return the rate at the left end of the last window
+      that still failed (times ``adjust_value``, default 1).
 
     Args:
         lrs (sequence of float): the swept rates.
         losses (sequence of float): the losses at those rates (usually smoothed).
-        method (str): one of ``"steepest"``, ``"minimum"``, ``"valley"``,
-            ``"slide"``. Default: ``"valley"``.
+        method (str): one of ``"steep"``, ``"minimum"``, ``"valley"``, ``"slide"``. Default: ``"valley"``.
         skip_start (int): points dropped at the start. Default: ``10``.
         skip_end (int): points dropped at the end. Default: ``5``.
-        **options: ``window`` and ``thresh`` for ``"slide"``.
+        **options: ``lr_diff``, ``thresh`` and ``adjust_value`` for ``"slide"`` (fastai's names).
 
     Raises:
         ValueError: an unknown method, fewer than 5 points left, or a flat curve.
@@ -195,3 +208,30 @@ def suggest_lr(lrs, losses, method: str = "valley", skip_start: int = 10, skip_e
         raise ValueError(f"Unknown suggestion method {method!r}; choose one of {', '.join(METHODS)}.")
     lrs, losses = _trimmed(lrs, losses, skip_start, skip_end, method)
     return float(_SUGGESTERS[method](lrs, losses, **options))
+
+
+def suggest_max_lr(lrs, raw_losses, beta: float = 0.9, skip_start: int = 10, skip_end: int = 5) -> float:
+    r"""The course's one rule for ``OneCycleLR``'s ``max_lr``: fastai's ``minimum`` on a lightly smoothed curve.
+
+    The raw losses are smoothed with ``beta`` (default 0.9: a lag of about 9 points,
+    light enough for a 100-point sweep; at fastai's 0.98 the lag is about 49 points
+    and the lowest smoothed loss drifts to where the raw loss is already ragged),
+    trimmed like :func:`suggest_lr`, and the rate of the lowest smoothed loss divided
+    by 10 is returned. Smith and Topin (Super-Convergence, 2017) take ``max_lr``
+    from the upper end of the range where the loss still falls; a tenth of the
+    bottom is a safe distance from divergence. Check it with short runs at 10x less
+    and 10x more (notebook 06).
+
+    Args:
+        lrs (sequence of float): the swept rates.
+        raw_losses (sequence of float): the UNSMOOTHED losses (``finder.history["raw_loss"]``).
+        beta (float): the smoothing, see :func:`smooth_losses`. Default: ``0.9``.
+        skip_start (int): points dropped at the start. Default: ``10``.
+        skip_end (int): points dropped at the end. Default: ``5``.
+
+    Example:
+        >>> lrs = np.logspace(-4, 0, 41)
+        >>> round(suggest_max_lr(lrs, (np.log10(lrs) + 2) ** 2, beta=0.0, skip_start=0, skip_end=0), 6)
+        0.001
+    """
+    return suggest_lr(lrs, smooth_losses(raw_losses, beta), "minimum", skip_start, skip_end)

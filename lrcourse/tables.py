@@ -117,23 +117,30 @@ RUN_COLUMNS = [
 ]
 
 
-def _acc(r: dict) -> str | None:
-    if r["test_acc_mean"] is None:
-        return "n/a"
-    return f"{100 * r['test_acc_mean']:.2f} ± {100 * r['test_acc_std']:.2f}"
+def _acc(split: str):
+    def cell(r: dict) -> str:
+        if r.get(f"{split}_acc_mean") is None:
+            return "n/a"
+        return f"{100 * r[f'{split}_acc_mean']:.2f} ± {100 * r[f'{split}_acc_std']:.2f}"
+    return cell
 
 
-def leaderboard_columns(target_acc: float | None = None, rank: bool = True) -> list[Column]:
+def leaderboard_columns(target_acc: float | None = None, rank: bool = True, split: str = "test") -> list[Column]:
     r"""The leaderboard's columns (rows from :meth:`~lrcourse.shootout.ShootoutResult.row`).
+
+    ``split`` is the accuracy the rows are ranked by: ``"test"``, or ``"val"`` for a
+    race whose test scores stay sealed until the end.
 
     Example:
         >>> [c.title for c in leaderboard_columns(0.95)][:3]
         ['rank', 'contestant', 'test acc % (mean ± std)']
+        >>> leaderboard_columns(0.95, split="val")[2].title
+        'val acc % (mean ± std)'
     """
     target = f"{100 * target_acc:g}%" if target_acc is not None else "target"
     columns = [
         Column("contestant", lambda r: r["label"], align="<"),
-        Column("test acc % (mean ± std)", _acc),
+        Column(f"{split} acc % (mean ± std)", _acc(split)),
         Column(f"reached {target}", lambda r: f"{r['reached']}/{r['seeds']}"),
         Column(f"epochs to {target}", lambda r: r["epochs_to_target"], ".1f", "never"),
         Column(f"s to {target}", lambda r: r["time_to_target_s"], ".2f", "never"),
@@ -148,8 +155,13 @@ def _ranked(rows: list[dict]) -> list[dict]:
     return [{**r, "rank": i} for i, r in enumerate(rows, start=1)]
 
 
+def _split(rows: list[dict]) -> str:
+    """The accuracy the rows were ranked by (a race ranked by validation shows validation)."""
+    return "val" if rows and rows[0].get("ranked_by") == "val_acc" else "test"
+
+
 def leaderboard_table(rows: list[dict], target_acc: float | None = None) -> str:
-    r"""Leaderboard rows (best first) as aligned text, accuracies in %.
+    r"""Leaderboard rows (best first) as aligned text, accuracies in % (validation ones for a sealed race).
 
     Example:
         >>> rows = [{"label": "a", "seeds": 3, "test_acc_mean": 0.97, "test_acc_std": 0.002,
@@ -161,7 +173,7 @@ def leaderboard_table(rows: list[dict], target_acc: float | None = None) -> str:
     """
     def diverged(r):
         return f"  ({r['diverged']} diverged)" if r.get("diverged") else ""
-    return render_text(_ranked(rows), leaderboard_columns(target_acc), extra=diverged)
+    return render_text(_ranked(rows), leaderboard_columns(target_acc, split=_split(rows)), extra=diverged)
 
 
 def leaderboard_html(rows: list[dict], target_acc: float | None = None, highlight=()) -> str:
@@ -172,4 +184,5 @@ def leaderboard_html(rows: list[dict], target_acc: float | None = None, highligh
         True
     """
     marked = set(highlight)
-    return render_html(_ranked(rows), leaderboard_columns(target_acc), lambda r: r["label"] in marked)
+    return render_html(_ranked(rows), leaderboard_columns(target_acc, split=_split(rows)),
+                       lambda r: r["label"] in marked)

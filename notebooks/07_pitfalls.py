@@ -18,17 +18,19 @@
 # # Debug eight learning-rate scheduler mistakes
 #
 # **What you'll learn**
-# - to recognise eight common scheduler bugs by their symptom: a warning, an error, or a wrong
-#   LR curve;
-# - the order of the calls in a training loop, and which rate `get_lr()` and `get_last_lr()` report;
-# - the units of `T_max` and `total_steps`, and what per-batch schedulers need;
-# - how to save and resume a schedule with its `state_dict`;
-# - why the test set never chooses anything, not even the rate.
+# - to recognise eight scheduler bugs that people hit in real projects, each by its symptom: a
+#   warning, an error, or a wrong LR curve next to the right one;
+# - the order of the calls in a training loop, which rate `get_lr()` and `get_last_lr()` report,
+#   and when torch's "`lr_scheduler.step()` before `optimizer.step()`" warning is harmless;
+# - the units of `T_max` and `total_steps`, and how gradient accumulation changes them;
+# - how to resume a schedule with its `state_dict`, keep per-group rates under `OneCycleLR`, and
+#   start a warmup that trains from its first step.
 #
 # **Time**: about 45 minutes to read and fix. The cell before the solutions prints how long the
 # code took to run on your machine.
 #
-# This notebook is a bug zoo. Each numbered section is one exhibit, always laid out the same way:
+# This notebook is a bug zoo. Every exhibit comes from public issues where people hit it, linked
+# in its section. Each numbered section is laid out the same way:
 # 1. a short broken snippet, written the way tutorials and real projects write it;
 # 2. its symptom, which you run and see: a warning, an error, or its LR curve against the right one;
 # 3. the self-check run on the broken snippet: it fails, and its hint says what is wrong;
@@ -36,8 +38,9 @@
 #
 # The checks run your code on tiny problems (y = 2x on a few points, or a one-weight optimizer),
 # so each takes a fraction of a second. Fixes are in the collapsed cells under **Solutions**.
+# Choosing a rate by its test score, a mistake of method rather than code, is in notebook 08.
 
-# %%
+# %% tags=["exhibit"]
 import os
 import tempfile
 import time
@@ -47,29 +50,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.optim.lr_scheduler import (CosineAnnealingLR, CyclicLR, LinearLR, OneCycleLR, ReduceLROnPlateau,
+from torch.optim.lr_scheduler import (CosineAnnealingLR, LambdaLR, LinearLR, OneCycleLR, ReduceLROnPlateau,
                                       SequentialLR, StepLR)
 
 from lrcourse import setup_notebook
 from lrcourse.checks import check
+from lrcourse.curves import lr_curve
 from lrcourse.data import linear_data, noisy_linear_data
 from lrcourse.device import describe_device
-from lrcourse.models import MnistCNN, linear_model
+from lrcourse.models import linear_model
 from lrcourse.plots import new_axes, plot_lr_curve
-from lrcourse.curves import lr_curve
-from lrcourse.train import evaluate, fit
 
 start = time.perf_counter()
 device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
-# Exhibits 1, 2 and 7 train y = 2x on x = 1, 2, 3, 4, in 2 batches of 2 points. Exhibits 3 and 6 use
-# 20 batches per epoch of a noisy y = 2x. These problems are tiny, so they stay on the CPU.
+# Most exhibits train y = 2x on x = 1, 2, 3, 4, in 2 batches of 2 points; section 3 uses 20
+# batches per epoch of a noisy y = 2x. These problems are tiny, so they stay on the CPU.
 # `run_loop` runs a training loop and records the rate that each `optimizer.step()` really used,
 # with a step pre-hook on the optimizer (`register_step_pre_hook`, a torch call), and the
 # warnings torch raised.
 
-# %%
+# %% tags=["exhibit"]
 batches = list(linear_data("cpu").batches(2))  # y = 2x, 2 batches per epoch
 wide_batches = list(noisy_linear_data(320, device="cpu").batches(16))  # 20 batches per epoch
 
@@ -86,7 +88,7 @@ def run_loop(loop, make_scheduler=None, batches=batches, num_epochs=4, lr=0.02, 
             loop(model, optimizer, batches, num_epochs)
         else:
             loop(model, optimizer, make_scheduler(optimizer), batches, num_epochs)
-    return np.array(used), [f"{w.category.__name__}: {str(w.message).split('  ')[0]}" for w in caught]
+    return np.array(used), [f"torch warns: {str(w.message).split('  ')[0]}" for w in caught]
 
 
 # %% [markdown]
@@ -96,7 +98,7 @@ def run_loop(loop, make_scheduler=None, batches=batches, num_epochs=4, lr=0.02, 
 # the scheduler and prints the rate with `scheduler.get_lr()`. It never calls `loss.backward()`
 # or `optimizer.step()`. The two right-hand columns are added here to compare.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 def silent_loop(model, optimizer, scheduler, batches, num_epochs):
     reported = []
     for epoch in range(num_epochs):
@@ -124,6 +126,11 @@ for message in sorted(set(caught)):
 #   uses to compute the *next* rate; called again at a `StepLR` drop, it applies `gamma` a second
 #   time. Torch warns at every call (4 times here). You saw this in notebook 02.
 #
+# **Where people hit it:** [pytorch/pytorch#31871](https://github.com/pytorch/pytorch/issues/31871)
+# printed `get_lr()` with `StepLR(step_size=5, gamma=0.5)` and saw 0.025 where the optimizer held
+# 0.05; the maintainers' answer is `get_last_lr()` or `optimizer.param_groups[0]["lr"]`. The
+# official tutorials made the same switch in [pytorch/tutorials#1099](https://github.com/pytorch/tutorials/pull/1099).
+#
 # The check runs the loop on y = 2x and compares it with a correct one:
 
 # %% tags=["exhibit", "nbval-check-output"]
@@ -141,14 +148,14 @@ fixed_silent_loop = ...  # your code here
 check("07.fix_silent_loop", fixed_silent_loop)
 
 # %% [markdown]
-# ## 2. `scheduler.step()` before `optimizer.step()`
+# ## 2. `scheduler.step()` before `optimizer.step()`, and when that warning is harmless
 #
 # Before PyTorch 1.1 the scheduler was expected to be called before the optimizer's update; since
 # 1.1 it is called after it ([How to adjust learning rate](https://docs.pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate)).
 # Old code and old tutorials still step it first, here at the start of each epoch, with
 # `StepLR(step_size=1, gamma=0.5)`:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 def scheduler_first(model, optimizer, scheduler, batches, num_epochs):
     for epoch in range(num_epochs):
         scheduler.step()  # at the start of the epoch
@@ -176,6 +183,47 @@ print(*caught, sep="\n")
 check("07.fix_step_order", scheduler_first, expect_pass=False)
 
 # %% [markdown]
+# **The same warning from a loop in the right order.** With mixed precision, `scaler.step(optimizer)`
+# *skips* `optimizer.step()` when the scaled gradients overflow, and halves the scale. In fp16 on
+# a GPU that happens in the first steps, while the scaler finds its scale. The loop below is in
+# the right order, yet torch warns. On the CPU we force the overflows with a huge `init_scale`,
+# and warm up over 8 steps with `LinearLR`:
+
+# %% tags=["nbval-check-output"]
+def amp_loop(model, optimizer, scheduler, batches, num_epochs):
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 127)  # overflows at first, like fp16
+    for epoch in range(num_epochs):
+        for x, y in batches:
+            optimizer.zero_grad()
+            scaler.scale(F.mse_loss(model(x), y)).backward()
+            scaler.step(optimizer)  # skips optimizer.step() if the gradients overflowed
+            scaler.update()
+            scheduler.step()  # after it: the right order
+
+
+def warmup_8(opt):
+    return LinearLR(opt, start_factor=0.1, total_iters=8)
+
+
+used, caught = run_loop(amp_loop, warmup_8)
+print(f"scheduler steps: 8, optimizer steps that ran: {len(used)}, at rates {np.round(used, 5).tolist()}")
+print("the warmup's rates:", np.round(lr_curve(warmup_8, 8, lr=0.02), 5).tolist())
+print(*caught, sep="\n")
+
+# %% [markdown]
+# The scaler skipped 5 of the 8 optimizer steps, so the first warmup rates were never used and
+# the warning is literally true. It is also harmless here in the usual sense: in a real run the
+# scaler skips a handful of steps out of thousands, and the schedule ends a handful of steps
+# early. Read the warning as "the optimizer did not step", and check *why* before moving calls
+# around. If the skipped steps matter (a warmup of a few steps), step the scheduler only when
+# the scale did not drop, as the Hugging Face trainer does.
+#
+# **Where people hit it:** [pytorch/pytorch#44511](https://github.com/pytorch/pytorch/issues/44511)
+# ("LR scheduler throws warning when using `scaler.step` instead of `optimizer.step`", still open)
+# and [huggingface/transformers#11106](https://github.com/huggingface/transformers/issues/11106),
+# fixed in [PR #11144](https://github.com/huggingface/transformers/pull/11144) by skipping
+# `lr_scheduler.step()` when the scale changed.
+#
 # **Fix it.** Write `train(model, optimizer, scheduler, batches, num_epochs)` that runs
 # `zero_grad`, the loss, `backward` and `optimizer.step()` for every batch, and calls
 # `scheduler.step()` once per epoch, after that epoch's optimizer steps.
@@ -186,13 +234,14 @@ fixed_step_order = ...  # your code here
 check("07.fix_step_order", fixed_step_order)
 
 # %% [markdown]
-# ## 3. `OneCycleLR` stepped once per epoch, or sized in epochs
+# ## 3. Per batch or per epoch: the units of `total_steps` and `T_max`
 #
-# `OneCycleLR` and `CyclicLR` are stepped after every **batch** (notebook 05). This loop sizes
+# A scheduler counts calls of `scheduler.step()`, whatever you call them. `OneCycleLR` and
+# `CyclicLR` are stepped after every **batch** (notebook 05). This loop sizes
 # `OneCycleLR` right, with `epochs` and `steps_per_epoch`, then steps it once per epoch, like
 # `StepLR`. Here are 5 epochs of 20 batches:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 def one_cycle_per_epoch(model, optimizer, batches, num_epochs):
     scheduler = OneCycleLR(optimizer, max_lr=0.1, epochs=num_epochs, steps_per_epoch=len(batches))
     for epoch in range(num_epochs):
@@ -222,7 +271,7 @@ plt.show()
 # schedule in epochs, `total_steps=num_epochs`, and the sixth batch raises the error you met in
 # notebook 05:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 def one_cycle_sized_in_epochs(model, optimizer, batches, num_epochs):
     scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=num_epochs)  # counts epochs
     for epoch in range(num_epochs):
@@ -239,13 +288,21 @@ except ValueError as err:
     print(f"ValueError: {err}")
 
 # %% [markdown]
+# The same error ends a resumed run: a run restarted for more epochs than the `OneCycleLR` in its
+# checkpoint was sized for steps past `total_steps`.
+#
+# **Where people hit it:** [vLAR-group/GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11)
+# ("Tried to step 60002 times. The specified number of total steps is 60000" after 280 epochs);
+# [CodefyUI/CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244), a `OneCycleLR` sized
+# in batches but stepped once per epoch, so "the LR never anneals", with no error and no warning.
+#
 # The check knows both mistakes. Here it runs the first one:
 
 # %% tags=["exhibit", "nbval-check-output"]
 check("07.fix_onecycle_steps", one_cycle_per_epoch, expect_pass=False)
 
 # %% [markdown]
-# **Fix it.** Write `train(model, optimizer, batches, num_epochs)` that builds
+# **Fix it (a).** Write `train(model, optimizer, batches, num_epochs)` that builds
 # `OneCycleLR(optimizer, max_lr=0.1, ...)` for the whole run and steps it after every batch's
 # `optimizer.step()`.
 
@@ -255,42 +312,122 @@ fixed_onecycle_steps = ...  # your code here
 check("07.fix_onecycle_steps", fixed_onecycle_steps)
 
 # %% [markdown]
-# ## 4. `CyclicLR` switches the momentum on
-#
-# You build plain SGD, `momentum=0`, and put `CyclicLR` on it. Notebook 05 showed what happens;
-# here it is again, step by step:
-
-# %% tags=["nbval-check-output"]
-def cyclic_for(optimizer):
-    return CyclicLR(optimizer, base_lr=0.001, max_lr=0.1, step_size_up=4)
-
-
-optimizer = torch.optim.SGD(linear_model().parameters(), lr=0.001, momentum=0)
-print("momentum of the SGD you built:", optimizer.param_groups[0]["momentum"])
-scheduler = cyclic_for(optimizer)
-for step in range(9):
-    group = optimizer.param_groups[0]
-    print(f"step {step}: lr = {group['lr']:.4f}, momentum = {group['momentum']:.3f}")
-    optimizer.step()
-    scheduler.step()
-
-# %% [markdown]
-# No warning, no error: from the moment `CyclicLR` is built, your "plain SGD" runs with momentum,
-# 0.9 at the start, 0.8 when the rate peaks at step 4. `CyclicLR` cycles the momentum by default
-# (`cycle_momentum=True`, between `base_momentum=0.8` and `max_momentum=0.9`); so does `OneCycleLR`.
+# **The same units, the other way round.** # A cosine over the run, `T_max=num_epochs`, moved into the batch loop to make it smooth. The
+# function gets the run's size and returns the scheduler, which the loop steps after every batch:
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_cyclic_momentum", cyclic_for, expect_pass=False)
+def cosine_for(optimizer, num_epochs, steps_per_epoch):
+    return CosineAnnealingLR(optimizer, T_max=num_epochs)  # stepped per batch
+
+
+num_epochs, steps_per_epoch = 10, 20
+n = num_epochs * steps_per_epoch
+wrong = lr_curve(lambda opt: cosine_for(opt, num_epochs, steps_per_epoch), n)
+right = lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=n), n)
+for b in (0, 10, 20, 100, 199):
+    print(f"batch {b:>3}: T_max=10 gives {wrong[b]:.4f}, T_max=200 gives {right[b]:.4f}")
+
+# %%
+fig, ax = new_axes(figsize=(7.0, 2.6))
+epochs = np.arange(n) / steps_per_epoch
+plot_lr_curve(right, ax=ax, x=epochs, xlabel="epoch", label="T_max=200 (batches)")
+plot_lr_curve(wrong, ax=ax, x=epochs, xlabel="epoch", label="T_max=10 (epochs), the bug", lw=1)
+ax.set_title("CosineAnnealingLR stepped after every batch, 10 epochs of 20", fontsize="small")
+plt.show()
 
 # %% [markdown]
-# **Fix it.** Write a function that takes an optimizer and returns
-# `CyclicLR(base_lr=0.001, max_lr=0.1, step_size_up=4)` that leaves the momentum of an SGD built
-# with `momentum=0` at 0.
+# With `T_max=10`, the rate reaches 0 after 10 batches, is back at 0.1 after 20 and keeps swinging:
+# in every epoch it falls from 0.1 to 0 and climbs back, ten times over. Notebook 05 showed the
+# same curve. `T_max` counts calls of `scheduler.step()`, whatever you call them.
+#
+# **Where people hit it:** [deepcam-cn/FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10)
+# asks why `T_max` is hard-coded to 10 epochs' worth of batches in a longer run: "this would make
+# the LR varies in a cyclical way".
+
+# %% tags=["exhibit", "nbval-check-output"]
+check("07.fix_cosine_units", cosine_for, expect_pass=False)
+
+# %% [markdown]
+# **Watch the units.** Both bugs of this section, as `steps_per_epoch` changes. The solid
+# line is stepped right, the dashed one wrong. Move `steps_per_epoch`: the wrong cosine swings
+# once per 2 × `num_epochs` batches, so more batches per epoch means more swings; the wrong one
+# cycle (pick `OneCycleLR` in the dropdown) gets a smaller share of its cycle, and a lower peak.
+
+# %%
+from lrcourse.widgets import explore_stepping
+
+explore_stepping("CosineAnnealingLR", num_epochs=10, steps_per_epoch=20)
+
+# %% [markdown]
+# **Fix it (b).** Write `cosine_for(optimizer, num_epochs, steps_per_epoch)` that returns a
+# `CosineAnnealingLR`, stepped after every batch, going from the initial rate down to 0 over the
+# whole run. The check tries 10 epochs of 20 batches and 3 of 7.
 
 # %% tags=["exercise"]
-fixed_cyclic_momentum = ...  # your code here
+fixed_cosine_units = ...  # your code here
 
-check("07.fix_cyclic_momentum", fixed_cyclic_momentum)
+check("07.fix_cosine_units", fixed_cosine_units)
+
+# %% [markdown]
+# ## 4. Gradient accumulation: one scheduler step per micro-batch
+#
+# With gradient accumulation, the gradients of several small batches (micro-batches) are added
+# before one `optimizer.step()`: here 2 micro-batches per step. The cosine is sized right, in
+# optimizer steps, but the loop steps it after every micro-batch, as it did before accumulation
+# was added. Five epochs of 20 micro-batches make 50 optimizer steps:
+
+# %% tags=["exhibit", "nbval-check-output"]
+def accumulate(model, optimizer, scheduler, batches, num_epochs, accum_steps=2):
+    for epoch in range(num_epochs):
+        for i, (x, y) in enumerate(batches):
+            (F.mse_loss(model(x), y) / accum_steps).backward()
+            if (i + 1) % accum_steps == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+            scheduler.step()  # after every micro-batch
+
+
+def cosine_over_50(opt):
+    return CosineAnnealingLR(opt, T_max=50)  # 5 epochs x 20 micro-batches / 2
+
+
+used_accumulated, caught = run_loop(accumulate, cosine_over_50, batches=wide_batches, num_epochs=5, lr=0.1)
+intended = lr_curve(cosine_over_50, 50, lr=0.1)
+print(f"{len(used_accumulated)} optimizer steps; the rate of step 25: {used_accumulated[25]:.4f} "
+      f"(intended {intended[25]:.4f}), of the last step: {used_accumulated[-1]:.4f} (intended {intended[-1]:.4f})")
+print(*caught, sep="\n")
+
+# %%
+fig, ax = new_axes(figsize=(7.0, 2.6))
+plot_lr_curve(intended, ax=ax, x=np.arange(50), xlabel="optimizer step", label="stepped per optimizer step")
+plot_lr_curve(used_accumulated, ax=ax, x=np.arange(50), xlabel="optimizer step",
+              label="stepped per micro-batch (the bug)")
+ax.set_title("CosineAnnealingLR(T_max=50) with 2 micro-batches per optimizer step", fontsize="small")
+plt.show()
+
+# %% [markdown]
+# The schedule runs twice as fast as the optimizer: the rate reaches 0 at step 25 of 50 and
+# climbs back to the full 0.1 by the last step. With `accum_steps = k` it runs k times too fast.
+# Torch warns once, at the very first micro-batch, because the scheduler stepped before any
+# optimizer step.
+#
+# **Where people hit it:** [huggingface/accelerate#963](https://github.com/huggingface/accelerate/issues/963)
+# ("Scheduler always steps when training with gradient accumulation"), fixed in
+# [PR #999](https://github.com/huggingface/accelerate/pull/999), which steps the wrapped scheduler
+# only every `gradient_accumulation_steps` calls.
+
+# %% tags=["exhibit", "nbval-check-output"]
+check("07.fix_accumulation", accumulate, expect_pass=False)
+
+# %% [markdown]
+# **Fix it.** Write `train(model, optimizer, scheduler, batches, num_epochs, accum_steps=2)` that
+# adds the gradients of `accum_steps` micro-batches (each loss divided by `accum_steps`), then
+# calls `optimizer.step()`, `optimizer.zero_grad()` and `scheduler.step()`, once per optimizer step.
+
+# %% tags=["exercise"]
+fixed_accumulation = ...  # your code here
+
+check("07.fix_accumulation", fixed_accumulation)
 
 # %% [markdown]
 # ## 5. `ReduceLROnPlateau` without its metric
@@ -299,7 +436,7 @@ check("07.fix_cyclic_momentum", fixed_cyclic_momentum)
 # validation metric it watches. Two ways to forget it, both with a warmup of 3 epochs first. The
 # validation losses are given, and `optimizer.step()` stands for an epoch of training:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 from lrcourse.checks import PLATEAU_PITFALL_LOSSES as val_losses
 
 
@@ -335,6 +472,11 @@ for broken in (plateau_in_sequential, plateau_without_metric):
 # `SequentialLR` refuses `ReduceLROnPlateau` when you build it, because it would have to call its
 # `step()` without a metric. Called on its own without a metric, `plateau.step()` raises a
 # `TypeError` at the first epoch after the warmup.
+#
+# **Where people hit it:** [pytorch/pytorch#68978](https://github.com/pytorch/pytorch/issues/68978)
+# ("SequentialLR cannot be used with ReduceLROnPlateau due to .step() not allowing for optional
+# arguments", open since 2021) and [Lightning-AI/pytorch-lightning#10759](https://github.com/Lightning-AI/pytorch-lightning/issues/10759),
+# a warmup `ConstantLR` and a plateau inside `SequentialLR`, failing because no metric reaches it.
 
 # %% tags=["exhibit", "nbval-check-output"]
 check("07.fix_plateau_metric", plateau_in_sequential, expect_pass=False)
@@ -350,68 +492,13 @@ fixed_plateau_metric = ...  # your code here
 check("07.fix_plateau_metric", fixed_plateau_metric)
 
 # %% [markdown]
-# ## 6. `CosineAnnealingLR` with `T_max` in epochs, stepped per batch
-#
-# A cosine over the run, `T_max=num_epochs`, moved into the batch loop to make it smooth. The
-# function gets the run's size and returns the scheduler, which the loop steps after every batch:
-
-# %% tags=["nbval-check-output"]
-def cosine_for(optimizer, num_epochs, steps_per_epoch):
-    return CosineAnnealingLR(optimizer, T_max=num_epochs)  # stepped per batch
-
-
-num_epochs, steps_per_epoch = 10, 20
-n = num_epochs * steps_per_epoch
-wrong = lr_curve(lambda opt: cosine_for(opt, num_epochs, steps_per_epoch), n)
-right = lr_curve(lambda opt: CosineAnnealingLR(opt, T_max=n), n)
-for b in (0, 10, 20, 100, 199):
-    print(f"batch {b:>3}: T_max=10 gives {wrong[b]:.4f}, T_max=200 gives {right[b]:.4f}")
-
-# %%
-fig, ax = new_axes(figsize=(7.0, 2.6))
-epochs = np.arange(n) / steps_per_epoch
-plot_lr_curve(right, ax=ax, x=epochs, xlabel="epoch", label="T_max=200 (batches)")
-plot_lr_curve(wrong, ax=ax, x=epochs, xlabel="epoch", label="T_max=10 (epochs), the bug", lw=1)
-ax.set_title("CosineAnnealingLR stepped after every batch, 10 epochs of 20", fontsize="small")
-plt.show()
-
-# %% [markdown]
-# With `T_max=10`, the rate reaches 0 after 10 batches, is back at 0.1 after 20 and keeps swinging:
-# in every epoch it falls from 0.1 to 0 and climbs back, ten times over. Notebook 05 showed the
-# same curve. `T_max` counts calls of `scheduler.step()`, whatever you call them.
-
-# %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_cosine_units", cosine_for, expect_pass=False)
-
-# %% [markdown]
-# **Watch the units.** Both bugs of sections 3 and 6, as `steps_per_epoch` changes. The solid
-# line is stepped right, the dashed one wrong. Move `steps_per_epoch`: the wrong cosine swings
-# once per 2 × `num_epochs` batches, so more batches per epoch means more swings; the wrong one
-# cycle (pick `OneCycleLR` in the dropdown) gets a smaller share of its cycle, and a lower peak.
-
-# %%
-from lrcourse.widgets import explore_stepping
-
-explore_stepping("CosineAnnealingLR", num_epochs=10, steps_per_epoch=20)
-
-# %% [markdown]
-# **Fix it.** Write `cosine_for(optimizer, num_epochs, steps_per_epoch)` that returns a
-# `CosineAnnealingLR`, stepped after every batch, going from the initial rate down to 0 over the
-# whole run. The check tries 10 epochs of 20 batches and 3 of 7.
-
-# %% tags=["exercise"]
-fixed_cosine_units = ...  # your code here
-
-check("07.fix_cosine_units", fixed_cosine_units)
-
-# %% [markdown]
-# ## 7. Resuming without the scheduler's state
+# ## 6. Resuming without the scheduler's state
 #
 # Training stops after epoch 5 of 10 (a crash, a time limit). The checkpoint holds the model
 # and the optimizer, following a common recipe, but not the scheduler. After the restart
 # everything is built again and the checkpoint loaded:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["exhibit", "nbval-check-output"]
 def save_checkpoint(path, model, optimizer, scheduler):
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, path)
 
@@ -471,6 +558,26 @@ plt.show()
 # says epoch 0 (`last_epoch = 0`): it starts its cosine again from there, so the rate falls
 # slowly, as at the start of a run, and is still 0.0065 in the last epoch instead of 0.0005.
 # No error, no warning: only a run that ends differently.
+#
+# The tempting patch, telling the new scheduler where it was with `last_epoch`, fails on a fresh
+# optimizer: `last_epoch >= 0` means "resuming", and torch then looks for the `initial_lr` that a
+# scheduler writes into each parameter group when it is first built.
+
+# %% tags=["nbval-check-output"]
+model, optimizer, _ = make_run()
+try:
+    CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)  # "we stopped after epoch 5"
+except KeyError as err:
+    print(f"KeyError: {err}")
+
+# %% [markdown]
+# The fix is the scheduler's own `state_dict()`, saved next to the model's and the optimizer's.
+# One catch: `LambdaLR` and `MultiplicativeLR` save their functions only if they are callable
+# objects, not lambdas or plain functions; rebuild those with the same function before loading.
+#
+# **Where people hit it:** [pytorch/pytorch#160626](https://github.com/pytorch/pytorch/issues/160626)
+# (the `KeyError` from `last_epoch=1`) and [victoresque/pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68)
+# ("when resuming from a checkpoint, the lr_scheduler will init from scratch").
 
 # %% tags=["exhibit", "nbval-check-output"]
 check("07.fix_resume", (save_checkpoint, load_checkpoint), expect_pass=False)
@@ -487,48 +594,116 @@ fixed_resume = ...  # your code here
 check("07.fix_resume", fixed_resume)
 
 # %% [markdown]
-# ## 8. Tuning on the test set
+# ## 7. One `max_lr` for every parameter group
 #
-# The test split exists to estimate, once, how the final model does on new data. Anything
-# chosen by looking at it, a rate, a number of epochs, the metric `ReduceLROnPlateau` watches,
-# makes that estimate optimistic: the choice was made *because* it scored well there. This
-# function picks the rate of the MNIST CNN by its test accuracy after one epoch:
-
-# %%
-def pick_lr(data, candidates):
-    scores = {}
-    for lr in candidates:
-        torch.manual_seed(0)  # the same initial weights for every candidate
-        model = MnistCNN(width=16)  # a narrower CNN: three runs stay fast
-        fit(model, data, torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9), num_epochs=1,
-            generator=torch.Generator().manual_seed(0), progress=False)
-        scores[lr] = evaluate(model, data.test)[1]  # the test split chooses
-        print(f"lr = {lr}: test accuracy {scores[lr]:.3f}")
-    return max(scores, key=scores.get)
-
-
-best = pick_lr(mnist, [0.01, 0.05, 0.2])
-print(f"chosen: lr = {best}; its test accuracy is the highest of the three, by construction")
-
-# %% [markdown]
-# Nothing fails and nothing warns: the mistake is in which split the code reads. The chosen
-# rate's test accuracy is now the best of three tries, so it no longer estimates how the model
-# does on new digits. Passing `val_data=mnist.test` to `fit` so that `ReduceLROnPlateau` watches
-# the test loss is the same leak. The check gives your function a tiny MNIST-shaped dataset
-# (random pixels, 16/8/8 images) whose `val` and `test` splits record when they are read:
+# Fine-tuning often gives the pretrained backbone a smaller rate than the new head, with two
+# parameter groups. Then `OneCycleLR` is added with the peak everyone quotes, one number:
 
 # %% tags=["exhibit", "nbval-check-output"]
-check("07.fix_test_leak", pick_lr, expect_pass=False)
+def one_cycle_for(optimizer, total_steps):
+    return OneCycleLR(optimizer, max_lr=0.01, total_steps=total_steps)
+
+
+def fine_tuning_optimizer():
+    backbone, head = torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)
+    return torch.optim.SGD([{"params": backbone.parameters(), "lr": 0.001},  # 10x lower
+                            {"params": head.parameters(), "lr": 0.01}], momentum=0.9)
+
+
+optimizer = fine_tuning_optimizer()
+print("built with:", [group["lr"] for group in optimizer.param_groups])
+scheduler = one_cycle_for(optimizer, total_steps=100)
+group_rates = []
+for step in range(100):
+    group_rates.append([group["lr"] for group in optimizer.param_groups])
+    optimizer.step()
+    scheduler.step()
+group_rates = np.array(group_rates)
+print("peak of each group:", group_rates.max(axis=0).round(5).tolist())
+
+# %%
+fig, ax = new_axes(figsize=(7.0, 2.6))
+plot_lr_curve(group_rates[:, 1], ax=ax, xlabel="step", label="head (built at 0.01)")
+plot_lr_curve(group_rates[:, 0], ax=ax, xlabel="step", label="backbone (built at 0.001)", ls="--")
+ax.set_title("OneCycleLR(max_lr=0.01): both groups on one curve", fontsize="small")
+plt.show()
 
 # %% [markdown]
-# **Fix it.** Write `pick_lr(data, candidates)` that trains a model at each candidate rate on
-# `data.train`, scores it on `data.val`, and returns the best candidate, never reading `data.test`.
-# The course's data has a validation split for this: `mnist.val`, 500 digits on the offline sample.
+# Both groups peak at 0.01: the two curves lie on top of each other. `OneCycleLR` (and `CyclicLR`,
+# with `base_lr` and `max_lr`) overwrite every group's rate with their own, and a single number
+# is copied to every group. The backbone now trains 10 times faster than you built it, and
+# nothing warns.
+#
+# **Where people hit it:** [shariqfarooq123/AdaBins#44](https://github.com/shariqfarooq123/AdaBins/issues/44)
+# ("the learning rate is the same for both encoder and decoder" because `OneCycleLR` got a single
+# number) and [flairNLP/flair#2641](https://github.com/flairNLP/flair/pull/2641), whose trainer
+# overwrote group-specific rates under `OneCycleLR` until it passed one per group.
+
+# %% tags=["exhibit", "nbval-check-output"]
+check("07.fix_group_rates", one_cycle_for, expect_pass=False)
+
+# %% [markdown]
+# **Fix it.** Write `one_cycle_for(optimizer, total_steps)` that returns a `OneCycleLR` whose
+# peak for each parameter group is that group's own rate.
 
 # %% tags=["exercise"]
-fixed_test_leak = ...  # your code here
+fixed_group_rates = ...  # your code here
 
-check("07.fix_test_leak", fixed_test_leak)
+check("07.fix_group_rates", fixed_group_rates)
+
+# %% [markdown]
+# ## 8. A warmup whose first step runs at rate 0
+#
+# A linear warmup written as a `LambdaLR`, the way many libraries write it: the factor is
+# `step / warmup_steps`, capped at 1.
+
+# %% tags=["exhibit", "nbval-check-output"]
+def warmup_for(optimizer, warmup_steps):
+    return LambdaLR(optimizer, lambda step: min(1.0, step / warmup_steps))
+
+
+def train_per_batch(model, optimizer, scheduler, batches, num_epochs):
+    for epoch in range(num_epochs):
+        for x, y in batches:
+            optimizer.zero_grad()
+            F.mse_loss(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+
+
+used, _ = run_loop(train_per_batch, lambda opt: warmup_for(opt, 4), num_epochs=3)
+print("the rate of each optimizer step:", np.round(used, 4).tolist())
+model = linear_model()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
+scheduler = warmup_for(optimizer, 4)
+x, y = batches[0]
+F.mse_loss(model(x), y).backward()
+optimizer.step()
+print(f"after the first step: w = {model.weight.item():.4f} (it started at 0.0)")
+
+# %% [markdown]
+# `LambdaLR` counts from step 0, so the first optimizer step runs at `0 / 4 = 0`: it computes a
+# gradient and moves nothing (with Adam, it fills the moment estimates and moves nothing). One
+# step of a long run is cheap, but it is a wasted step, and with a warmup of a few steps it is a
+# real share of it. (`LinearLR` refuses `start_factor=0` for this reason: it must be above 0.)
+#
+# **Where people hit it:** [huggingface/transformers#34754](https://github.com/huggingface/transformers/issues/34754)
+# ("warmup LR schedulers start from LR=0": "the effective LR is 0 for the first step,
+# unnecessarily wasting compute") and [google-research/bert#1293](https://github.com/google-research/bert/issues/1293)
+# ("the first global step is zero, and the learning rate is zero too").
+
+# %% tags=["exhibit", "nbval-check-output"]
+check("07.fix_warmup_zero", warmup_for, expect_pass=False)
+
+# %% [markdown]
+# **Fix it.** Write `warmup_for(optimizer, warmup_steps)` that returns a `LambdaLR` whose rate
+# climbs linearly to the initial rate over `warmup_steps` steps, then stays there, and whose
+# first step already trains.
+
+# %% tags=["exercise"]
+fixed_warmup_zero = ...  # your code here
+
+check("07.fix_warmup_zero", fixed_warmup_zero)
 
 # %% [markdown]
 # ## Exercises
@@ -539,9 +714,6 @@ check("07.fix_test_leak", fixed_test_leak)
 # **Exercise 1.** Six LR curves, A to F, each a run of 5 epochs of 20 batches starting from
 # `lr=0.1`, built with `OneCycleLR`, `CosineAnnealingLR` or `StepLR`. Some come from a scheduler
 # stepped the wrong way. Which ones? Answer with their letters, for example `{"A", "C"}`.
-
-# %%
-from lrcourse.checks import check
 
 # %% tags=["nbval-check-output"]
 from lrcourse.checks import mystery_curves
@@ -565,9 +737,10 @@ wrong_curves = ...  # your code here
 check("07.spot_wrong_curves", wrong_curves)
 
 # %% [markdown]
-# **Exercise 2.** `buggy_train` has four of the zoo's bugs in one loop. It is meant to train
-# with one cycle up to `max_lr=0.1` over every batch of the run, leave the momentum of the SGD it
-# is given alone, and return the rate after each epoch. Running it ends in an error:
+# **Exercise 2.** `buggy_train` has three of the zoo's bugs in one loop, and one from notebook 05
+# (`OneCycleLR` and `CyclicLR` cycle the momentum unless told `cycle_momentum=False`). It is meant
+# to train with one cycle up to `max_lr=0.1` over every batch of the run, leave the momentum of
+# the SGD it is given alone, and return the rate after each epoch. Running it ends in an error:
 
 # %% tags=["nbval-check-output"]
 def buggy_train(model, optimizer, batches, num_epochs):
@@ -600,36 +773,40 @@ check("07.clean_loop", clean_loop)
 # %% [markdown]
 # ## Summary
 #
-# | # | the bug | the symptom | the fix |
-# |---|---|---|---|
-# | 1 | no `loss.backward()` / `optimizer.step()`; rate read with `get_lr()` | the loss never moves; a warning; `get_lr()` applies `gamma` twice | the full loop; `get_last_lr()` |
-# | 2 | `scheduler.step()` before `optimizer.step()` | a warning; the first rate is skipped | step the scheduler after the optimizer |
-# | 3 | `OneCycleLR` stepped per epoch, or `total_steps` in epochs | the rate stays near its start; or "Tried to step N times" | `total_steps = num_epochs * len(batches)`, step per batch |
-# | 4 | `CyclicLR` on `SGD(momentum=0)` | silent: momentum 0.8-0.9 | `cycle_momentum=False` |
-# | 5 | `ReduceLROnPlateau` without a metric, or in `SequentialLR` | `TypeError`; `ValueError` | `plateau.step(val_loss)`, warmup stepped by hand |
-# | 6 | `CosineAnnealingLR(T_max=num_epochs)` stepped per batch | the rate swings up and down | `T_max` in batches |
-# | 7 | checkpoint without the scheduler | silent: the schedule's clock restarts | save and load `scheduler.state_dict()` |
-# | 8 | choosing on the test split | silent: an optimistic test score | choose on `mnist.val`, report `mnist.test` once |
+# | # | the bug | the symptom | the fix | where people hit it |
+# |---|---|---|---|---|
+# | 1 | no `loss.backward()` / `optimizer.step()`; the rate read with `get_lr()` | the loss never moves; a warning; `get_lr()` applies `gamma` twice | the full loop; `get_last_lr()` | [pytorch#31871](https://github.com/pytorch/pytorch/issues/31871) |
+# | 2 | `scheduler.step()` before `optimizer.step()` | a warning; the first rate is skipped (with AMP, the same warning from skipped steps: harmless) | step the scheduler after the optimizer | [pytorch#44511](https://github.com/pytorch/pytorch/issues/44511), [transformers#11106](https://github.com/huggingface/transformers/issues/11106) |
+# | 3 | `OneCycleLR`/`CosineAnnealingLR` sized in one unit, stepped in another | the rate stays near its start, swings, or "Tried to step N times" | count `total_steps`/`T_max` in calls of `step()`: `num_epochs * len(batches)` per batch | [GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11), [CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244), [FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10) |
+# | 4 | the scheduler stepped per micro-batch under gradient accumulation | a warning; the schedule runs k times too fast | step it with the optimizer | [accelerate#963](https://github.com/huggingface/accelerate/issues/963), [PR #999](https://github.com/huggingface/accelerate/pull/999) |
+# | 5 | `ReduceLROnPlateau` without a metric, or in `SequentialLR` | `TypeError`; `ValueError` | `plateau.step(val_loss)`, warmup stepped by hand | [pytorch#68978](https://github.com/pytorch/pytorch/issues/68978), [lightning#10759](https://github.com/Lightning-AI/pytorch-lightning/issues/10759) |
+# | 6 | a checkpoint without the scheduler; `last_epoch=k` on a fresh optimizer | silent: the schedule restarts; `KeyError: 'initial_lr'` | save and load `scheduler.state_dict()` | [pytorch#160626](https://github.com/pytorch/pytorch/issues/160626), [pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68) |
+# | 7 | one `max_lr` for several parameter groups | silent: every group peaks at the same rate | `max_lr=[g["lr"] for g in optimizer.param_groups]` | [AdaBins#44](https://github.com/shariqfarooq123/AdaBins/issues/44), [flair#2641](https://github.com/flairNLP/flair/pull/2641) |
+# | 8 | a `LambdaLR` warmup `step / warmup_steps` | silent: the first step runs at rate 0 | `(step + 1) / warmup_steps`, capped at 1 | [transformers#34754](https://github.com/huggingface/transformers/issues/34754), [bert#1293](https://github.com/google-research/bert/issues/1293) |
 #
-# Half of these raise nothing. The habit that catches them: plot the rate your loop really used
-# (`optimizer.register_step_pre_hook`, or `lr_curve`) against the one you meant, before training
-# for hours.
+# Five of these raise nothing. The habit that catches them: plot the rate your loop really used
+# (`optimizer.register_step_pre_hook`, or `lr_curve`) against the one you meant, for every
+# parameter group, before training for hours.
 #
 # **Read more**
 # - PyTorch: [How to adjust learning rate](https://docs.pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate)
 #   (the `torch.optim.lr_scheduler` docs),
 #   [`LRScheduler.get_last_lr`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.LRScheduler.html),
 #   [`OneCycleLR`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.OneCycleLR.html),
-#   [`CyclicLR`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.CyclicLR.html),
 #   [`CosineAnnealingLR`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.CosineAnnealingLR.html),
 #   [`ReduceLROnPlateau`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.ReduceLROnPlateau.html),
 #   [`SequentialLR`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.SequentialLR.html),
-#   [`Optimizer.register_step_pre_hook`](https://docs.pytorch.org/docs/stable/generated/torch.optim.Optimizer.register_step_pre_hook.html).
+#   [`LambdaLR`](https://docs.pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.LambdaLR.html)
+#   (what its `state_dict` saves),
+#   [`Optimizer.register_step_pre_hook`](https://docs.pytorch.org/docs/stable/generated/torch.optim.Optimizer.register_step_pre_hook.html),
+#   [Automatic mixed precision: `GradScaler`](https://docs.pytorch.org/docs/stable/amp.html#gradient-scaling).
 # - PyTorch tutorial: [Saving and loading a general checkpoint](https://docs.pytorch.org/tutorials/recipes/recipes/saving_and_loading_a_general_checkpoint.html).
-# - On keeping the test set out of every choice: T. Hastie, R. Tibshirani and J. Friedman,
-#   [The Elements of Statistical Learning](https://hastie.su.domains/ElemStatLearn/), section 7.2.
+# - L. Smith and N. Topin, [Super-Convergence](https://arxiv.org/abs/1708.07120) (2017), the one-cycle
+#   schedule; P. Goyal et al., [Accurate, Large Minibatch SGD](https://arxiv.org/abs/1706.02677) (2017),
+#   gradual warmup.
 #
-# Next: **08_capstone**, a schedule shoot-out at a fixed budget, with each contestant stepped right.
+# Next: **08_capstone**, a fair schedule shoot-out: rates tuned on validation, a race on other
+# seeds, and the test set read once, at the end.
 
 # %%
 print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {describe_device(device)}.")
@@ -637,7 +814,7 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 # %% [markdown]
 # ## Solutions
 #
-# Open a cell to see a solution. Each one runs its check. The first eight fix the exhibits.
+# Open a cell to see a solution. Each one runs its check. The first nine fix the exhibits.
 
 # %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
 def fixed_silent_loop(model, optimizer, scheduler, batches, num_epochs):
@@ -681,11 +858,24 @@ def fixed_onecycle_steps(model, optimizer, batches, num_epochs):
 check("07.fix_onecycle_steps", fixed_onecycle_steps)
 
 # %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
-def fixed_cyclic_momentum(optimizer):
-    return CyclicLR(optimizer, base_lr=0.001, max_lr=0.1, step_size_up=4, cycle_momentum=False)
+def fixed_cosine_units(optimizer, num_epochs, steps_per_epoch):
+    return CosineAnnealingLR(optimizer, T_max=num_epochs * steps_per_epoch)
 
 
-check("07.fix_cyclic_momentum", fixed_cyclic_momentum)
+check("07.fix_cosine_units", fixed_cosine_units)
+
+# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+def fixed_accumulation(model, optimizer, scheduler, batches, num_epochs, accum_steps=2):
+    for epoch in range(num_epochs):
+        for i, (x, y) in enumerate(batches):
+            (F.mse_loss(model(x), y) / accum_steps).backward()
+            if (i + 1) % accum_steps == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+                scheduler.step()  # once per optimizer step
+
+
+check("07.fix_accumulation", fixed_accumulation)
 
 # %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
 def fixed_plateau_metric(optimizer, val_losses):
@@ -700,13 +890,6 @@ def fixed_plateau_metric(optimizer, val_losses):
 
 
 check("07.fix_plateau_metric", fixed_plateau_metric)
-
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
-def fixed_cosine_units(optimizer, num_epochs, steps_per_epoch):
-    return CosineAnnealingLR(optimizer, T_max=num_epochs * steps_per_epoch)
-
-
-check("07.fix_cosine_units", fixed_cosine_units)
 
 # %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
 def save_everything(path, model, optimizer, scheduler):
@@ -726,18 +909,19 @@ fixed_resume = (save_everything, load_everything)
 check("07.fix_resume", fixed_resume)
 
 # %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
-def fixed_test_leak(data, candidates):
-    scores = {}
-    for lr in candidates:
-        torch.manual_seed(0)
-        model = MnistCNN(width=16)
-        fit(model, data, torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9), num_epochs=1,
-            generator=torch.Generator().manual_seed(0), progress=False)
-        scores[lr] = evaluate(model, data.val)[1]  # the validation split chooses
-    return max(scores, key=scores.get)
+def fixed_group_rates(optimizer, total_steps):
+    peaks = [group["lr"] for group in optimizer.param_groups]  # one peak per group
+    return OneCycleLR(optimizer, max_lr=peaks, total_steps=total_steps)
 
 
-check("07.fix_test_leak", fixed_test_leak)
+check("07.fix_group_rates", fixed_group_rates)
+
+# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+def fixed_warmup_zero(optimizer, warmup_steps):
+    return LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup_steps))
+
+
+check("07.fix_warmup_zero", fixed_warmup_zero)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 wrong_curves = {"B", "D", "E"}

@@ -77,23 +77,28 @@ def _rows():
             {"label": "last", "test_acc_mean": 0.95, "test_acc_std": 0.01}]
 
 
-def test_leaderboard_bars_best_on_top_with_error_bars_on_given_axes():
+def test_leaderboard_points_best_on_top_with_error_bars_on_given_axes():
     fig, ax = new_axes()
     before = plt.get_fignums()
     out = plot_leaderboard(_rows(), ax=ax, highlight=("mid",))
     assert out is ax and plt.get_fignums() == before
     assert [t.get_text() for t in ax.get_yticklabels()] == ["last", "mid", "best"]  # bottom-up
-    widths = [p.get_width() for p in ax.patches]
-    np.testing.assert_allclose(widths, [95.0, 96.5, 97.0])
-    assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()  # the highlighted one
-    lo, hi = ax.get_xlim()
-    assert lo <= 95.0 - 1.0 and hi >= 97.0 + 0.2  # the error bars fit
     from matplotlib.container import ErrorbarContainer
-    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
-    segments = bars.lines[2][0].get_segments()  # one horizontal segment per bar: mean ± std
-    np.testing.assert_allclose([[seg[0][0], seg[1][0]] for seg in segments],
-                               [[94.0, 96.0], [96.1, 96.9], [96.8, 97.2]])
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    np.testing.assert_allclose([b.lines[0].get_xdata()[0] for b in bars], [95.0, 96.5, 97.0])  # the means
+    segments = [b.lines[2][0].get_segments()[0] for b in bars]  # mean ± std
+    np.testing.assert_allclose([[seg[0][0], seg[1][0]] for seg in segments], [[94.0, 96.0], [96.1, 96.9], [96.8, 97.2]])
+    assert bars[1].lines[0].get_color() != bars[0].lines[0].get_color()  # the highlighted one
+    lo, hi = ax.get_xlim()
+    assert lo <= 94.0 and hi >= 97.2 and hi - lo >= 2.0
+    assert not ax.patches  # no bars cut off at the axis
+    rows = [dict(r, ranked_by="val_acc", val_acc_mean=r["test_acc_mean"] - 0.01, val_acc_std=0.001, test_acc_mean=None)
+            for r in _rows()]
+    fig2, ax2 = new_axes()
+    plot_leaderboard(rows, ax=ax2)
+    assert "validation" in ax2.get_xlabel()
     plt.close(fig)
+    plt.close(fig2)
 
 
 def test_leaderboard_with_nothing_to_show():
@@ -119,16 +124,37 @@ def _fake_result():
     return r
 
 
-def test_shootout_figure_shows_board_rates_and_validation_accuracy():
+def test_shootout_figure_shows_every_seed_and_each_family_rates():
     r = _fake_result()
     fig, axes = new_axes(1, 3)
-    out = plot_shootout(r, axes=axes)
-    ax_board, ax_lr, ax_acc = out
-    assert [t.get_text() for t in ax_board.get_yticklabels()] == ["b", "a"]
-    assert [line.get_label() for line in ax_lr.lines] == ["a", "b"]
-    np.testing.assert_allclose(ax_lr.lines[0].get_ydata(), [0.1, 0.1, 0.05, 0.05])
-    np.testing.assert_allclose(ax_lr.lines[0].get_xdata(), [0, 0.5, 1.0, 1.5])  # epochs
-    assert ax_lr.get_yscale() == "log"
-    np.testing.assert_allclose(ax_acc.lines[0].get_ydata(), [90.0, 95.5])  # mean over the seeds, in %
-    assert ax_acc.lines[-1].get_ydata()[0] == pytest.approx(90.0)  # the target line
+    out = plot_shootout(r, axes=axes, groups={"SGD": ["a"], "Adam": ["b"]})
+    ax_dots, ax_sgd, ax_adam = out
+    at = {t.get_text(): y for t, y in zip(ax_dots.get_yticklabels(), ax_dots.get_yticks())}
+    assert at["a"] > at["b"]  # the best (a) at the top
+    dots = np.concatenate([c.get_offsets()[:, 0] for c in ax_dots.collections])
+    np.testing.assert_allclose(sorted(dots), [90.0, 91.0, 95.0, 96.0])  # every seed's test accuracy, in %
+    lo, hi = ax_dots.get_xlim()
+    assert hi - lo >= 2.0  # never zoomed in on a gap of a few digits
+    assert [line.get_label() for line in ax_sgd.lines] == ["a"] and [line.get_label() for line in ax_adam.lines] == ["b"]
+    np.testing.assert_allclose(ax_sgd.lines[0].get_ydata(), [0.1, 0.1, 0.05, 0.05])
+    np.testing.assert_allclose(ax_sgd.lines[0].get_xdata(), [0, 0.5, 1.0, 1.5])  # epochs
+    assert ax_sgd.get_yscale() == "linear"
+    r.rank_by, r.sealed = "val_acc", True  # ranked by validation: the dots are the final validation accuracies
+    fig2, axes2 = new_axes(1, 2)
+    plot_shootout(r, axes=axes2)
+    dots = np.concatenate([c.get_offsets()[:, 0] for c in axes2[0].collections])
+    np.testing.assert_allclose(sorted(dots), [90.0, 91.0, 95.0, 96.0])
+    assert "validation" in axes2[0].get_xlabel()
     plt.close(fig)
+    plt.close(fig2)
+
+
+def test_a_race_ranked_by_validation_shows_validation_not_test():
+    from lrcourse.tables import leaderboard_html, leaderboard_table
+
+    row = {"label": "a", "seeds": 5, "test_acc_mean": None, "test_acc_std": None, "val_acc_mean": 0.958,
+           "val_acc_std": 0.004, "ranked_by": "val_acc", "reached": 5, "epochs_to_target": 2.0,
+           "time_to_target_s": 0.5, "wall_time_s": 1.5, "diverged": 0}
+    text = leaderboard_table([row], 0.95)
+    assert "val acc % (mean ± std)" in text and "95.80 ± 0.40" in text and "test acc" not in text
+    assert "val acc %" in leaderboard_html([row], 0.95)

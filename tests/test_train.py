@@ -182,65 +182,6 @@ def test_pick_device_here_and_forced(monkeypatch):
             pick_device("cuda")
 
 
-# ---------------------------------------------------------------- y = 2x by hand
-from lrcourse.toy import curvature, gd_regime, gradient_descent_1d, stability_limit  # noqa: E402
-
-
-def test_curvature_and_limit_of_the_tutorial_data():
-    assert curvature([1, 2, 3, 4]) == 15.0
-    assert stability_limit([1, 2, 3, 4]) == pytest.approx(2 / 15)
-    with pytest.raises(ValueError, match="empty"):
-        curvature([])
-
-
-def test_gradient_descent_matches_torch_sgd():
-    x, y = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
-    path = gradient_descent_1d(x, y, lr=0.05, w0=0.5, num_steps=10)
-    model = linear_model(0.5).double()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    xs = torch.tensor(x, dtype=torch.float64).view(-1, 1)
-    ws = [0.5]
-    for _ in range(10):
-        opt.zero_grad()
-        nn.functional.mse_loss(model(xs), 2 * xs).backward()
-        opt.step()
-        ws.append(model.weight.item())
-    np.testing.assert_allclose(path["w"], ws, rtol=1e-12)
-
-
-@pytest.mark.parametrize("lr, regime, converges", [
-    (0.01, "too small", True), (1 / 15, "just right", True), (0.12, "oscillating", True), (0.14, "diverging", False),
-])
-def test_regimes_match_what_gradient_descent_does(lr, regime, converges):
-    x = [1, 2, 3, 4]
-    assert gd_regime(lr, x) == regime
-    path = gradient_descent_1d(x, [2, 4, 6, 8], lr, num_steps=200)
-    assert (path["loss"][-1] < path["loss"][0]) == converges
-    if regime == "oscillating":
-        assert np.all(np.diff(np.sign(path["w"][1:20] - 2)) != 0), "it overshoots at every step"
-
-
-def test_divergence_in_torch_starts_at_the_derived_limit():
-    limit = stability_limit([1, 2, 3, 4])
-    for lr, expect in ((limit * 0.98, False), (limit * 1.02, True)):
-        model = linear_model()
-        opt = torch.optim.SGD(model.parameters(), lr=lr)
-        h = fit(model, linear_data("cpu"), opt, num_epochs=400, batch_size=None, progress=False, verbose=False)
-        grew = h.diverged or h.loss[-1] > h.loss[0]
-        assert grew == expect
-
-
-def test_gradient_descent_bad_input():
-    with pytest.raises(ValueError, match="lr must be"):
-        gradient_descent_1d([1], [2], lr=0)
-    with pytest.raises(ValueError, match="num_steps"):
-        gradient_descent_1d([1], [2], lr=0.1, num_steps=0)
-    with pytest.raises(ValueError, match="same length"):
-        gradient_descent_1d([1, 2], [2], lr=0.1)
-    path = gradient_descent_1d([1, 2, 3, 4], [2, 4, 6, 8], lr=10.0, num_steps=400)
-    assert np.isinf(path["loss"][-1]), "divergence is reported as inf, not an exception"
-
-
 # ---------------------------------------------------------------- schedule-free hook and shoot-out
 import schedulefree  # noqa: E402
 

@@ -15,8 +15,8 @@ notebook                   module
 04_adaptive                :mod:`~lrcourse.checks.adaptive`
 05_cyclic                  :mod:`~lrcourse.checks.cyclic`
 06_lr_finder               :mod:`~lrcourse.checks.finder`
-07_pitfalls, sections 1-6  :mod:`~lrcourse.checks.pitfalls`
-07_pitfalls, sections 7-8  :mod:`~lrcourse.checks.pitfalls_workflow`
+07_pitfalls, exhibits      :mod:`~lrcourse.checks.pitfalls`
+07_pitfalls, resume       :mod:`~lrcourse.checks.pitfalls_workflow`
 07_pitfalls, Exercises     :mod:`~lrcourse.checks.pitfalls_exercises`
 08_capstone                :mod:`~lrcourse.checks.capstone`
 =========================  ==========================================================
@@ -34,14 +34,14 @@ Example:
 from . import basics, decay, adaptive, cyclic, finder  # noqa: I001
 from . import pitfalls, pitfalls_workflow, pitfalls_exercises, capstone  # noqa: I001
 from .adaptive import PLATEAU_EXERCISE_LOSSES
-from .capstone import SHOOTOUT_EXERCISE_ACCURACIES
+from .capstone import LEAD_EXERCISE_ACCURACIES
 from .core import FAIL, PASS, CheckResult, check, exercises
 from .finder import FINDER_EXERCISE_CURVE
 from .pitfalls import PLATEAU_PITFALL_LOSSES
 from .pitfalls_exercises import mystery_curves
 
 __all__ = ["check", "exercises", "CheckResult", "PASS", "FAIL", "PLATEAU_EXERCISE_LOSSES", "PLATEAU_PITFALL_LOSSES",
-           "SHOOTOUT_EXERCISE_ACCURACIES", "FINDER_EXERCISE_CURVE", "mystery_curves",
+           "LEAD_EXERCISE_ACCURACIES", "FINDER_EXERCISE_CURVE", "mystery_curves",
            # the per-notebook modules: imported for their registrations
            "basics", "decay", "adaptive", "cyclic", "finder", "pitfalls", "pitfalls_workflow", "pitfalls_exercises",
            "capstone"]

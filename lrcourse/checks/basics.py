@@ -1,7 +1,8 @@
 """The checks of notebooks 00_start_here and 01_fixed_lr (their "Exercises" sections).
 
 00: ``00.cosine_at_20``, ``00.read_lr`` (reading a schedule's rate).
-01: ``01.largest_stable_lr``, ``01.last_layer_lr`` (a fixed rate, parameter groups).
+01: ``01.largest_stable_lr``, ``01.last_layer_lr``, ``01.momentum_limit`` (a fixed rate,
+parameter groups, the heavy-ball limit predicted then verified with torch).
 Tested in ``tests/checks/test_basics.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -17,28 +18,30 @@ __all__: list[str] = []
 
 
 # --------------------------------------------------------------------------- 00_start_here
-@exercise("00.cosine_at_20", "the learning rate at epoch 20 of CosineAnnealingLR(T_max=40) starting "
-                             "from lr=0.1, found with lr_curve (a number).")
+@exercise("00.cosine_at_20", "the learning rate that epoch 20 uses with CosineAnnealingLR(T_max=40) "
+                             "starting from lr=0.1, found with lr_curve (a number; epoch 1 is the first).")
 def _cosine_at_20(answer):
     value = float(answer)
-    expected = lr_curve("CosineAnnealingLR", 41, lr=0.1, T_max=40)
+    expected = lr_curve("CosineAnnealingLR", 40, lr=0.1, T_max=40)  # element k is epoch k + 1
+    if math.isclose(value, expected[19], rel_tol=1e-6):
+        return True, (f"Epoch 20 uses {value:.6g}, lr_curve(...)[19]: element 0 is epoch 1, the initial "
+                      "rate, and 19 scheduler steps come before epoch 20.")
     if math.isclose(value, expected[20], rel_tol=1e-6):
-        return True, (f"Halfway through T_max the cosine is at its middle: {value:.6g}. "
-                      "lr_curve(...)[20] is the rate the 21st optimizer.step() uses.")
-    for k in (19, 21):
-        if math.isclose(value, expected[k], rel_tol=1e-6):
-            return False, f"That is the rate at epoch {k}. Index the curve at 20 (it starts at epoch 0)."
+        return False, ("That is the rate of epoch 21, lr_curve(...)[20], the middle of the cosine. "
+                       "Element 0 of the curve is epoch 1, so epoch 20 is element 19.")
+    if math.isclose(value, expected[18], rel_tol=1e-6):
+        return False, "That is the rate of epoch 19. Element 0 of the curve is epoch 1, so epoch 20 is element 19."
     return False, (f"{value:g} is not it. Call lr_curve with a function that builds CosineAnnealingLR(opt, "
-                   "T_max=40), num_steps of at least 21, and read element 20.")
+                   "T_max=40), num_steps of at least 20, and read the element of epoch 20 (element 0 is epoch 1).")
 
 
-@exercise("00.read_lr", "the learning rate after 12 epochs of ExponentialLR(gamma=0.9) starting "
-                        "from lr=0.1, read from optimizer.param_groups[0]['lr'].")
+@exercise("00.read_lr", "the learning rate for epoch 13 (after 12 steps) of ExponentialLR(gamma=0.9) "
+                        "starting from lr=0.1, read from optimizer.param_groups[0]['lr'].")
 def _read_lr(answer):
     expected = 0.1 * 0.9 ** 12
     value = float(answer)
     if math.isclose(value, expected, rel_tol=1e-6):
-        return True, f"After 12 steps the rate is 0.1 x 0.9^12 = {value:.6f}."
+        return True, f"After 12 steps (epochs 1-12) the rate for epoch 13 is 0.1 x 0.9^12 = {value:.6f}."
     for k in (11, 13):
         if math.isclose(value, 0.1 * 0.9 ** k, rel_tol=1e-6):
             return False, (f"That is the rate after {k} steps. Call scheduler.step() exactly 12 times "
@@ -49,18 +52,21 @@ def _read_lr(answer):
 
 
 # --------------------------------------------------------------------------- 01_fixed_lr
-@exercise("01.largest_stable_lr", "the largest learning rate for which plain gradient descent on y = 2x "
-                                  "converges when the data are x = 1, 2, ..., 6 (a number).")
+@exercise("01.largest_stable_lr", "the stability limit of plain gradient descent on y = 2x when the data "
+                                  "are x = 1, 2, ..., 6: every rate below it converges (a number).")
 def _largest_stable_lr(answer):
     x = np.arange(1, 7)
     limit = 2 / (2 * np.mean(x ** 2))
     value = float(answer)
     if math.isclose(value, limit, rel_tol=0.01):
-        return True, f"2 / L with L = 2·mean(x²) = {2 * np.mean(x ** 2):.4g}, so lr < {limit:.4f}."
+        return True, (f"2 / L with L = 2·mean(x²) = {2 * np.mean(x ** 2):.4g}: every 0 < lr < {limit:.4f} "
+                      "converges, and at exactly 2 / L w oscillates forever.")
     if math.isclose(value, 2 / np.mean(x ** 2), rel_tol=0.01):
         return False, "You used 2 / mean(x²). The curvature of the mean squared error is 2·mean(x²)."
     if math.isclose(value, 2 / 15, rel_tol=0.01):
         return False, "That is the limit for x = 1..4. Compute the curvature for x = 1..6."
+    if math.isclose(value, limit / 2, rel_tol=0.01):
+        return False, "That is 1 / L, the rate that lands in one step. The limit is twice as far."
     side = "above" if value > limit else "below"
     return False, (f"{value:g} is {side} the limit. The loss is a parabola with curvature "
                    "L = 2·mean(x²); gradient descent converges when lr < 2 / L.")
@@ -91,3 +97,45 @@ def _last_layer_lr(answer):
     if covered != last | rest:
         return False, "Some of the model's parameters are in no group: every layer must be trained."
     return True, "Two groups: 0.01 for the body, 0.001 for the last layer (see optimizer.param_groups)."
+
+
+def _momentum_run_converges(lr: float, momentum: float, x, num_steps: int = 400) -> bool:
+    """torch.optim.SGD(momentum) on y = 2x from w = 0: did |w - 2| shrink?"""
+    import torch
+
+    xs = torch.tensor(x, dtype=torch.float64).view(-1, 1)
+    w = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr, momentum=momentum)
+    for _ in range(num_steps):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(xs @ w, 2 * xs).backward()
+        opt.step()
+    err = abs(w.item() - 2)
+    return math.isfinite(err) and err < 1
+
+
+@exercise("01.momentum_limit", "predict the rate where torch.optim.SGD with momentum 0.5 stops converging on "
+                               "y = 2x with x = 1, 2, ..., 6 (a number); the check runs SGD on both sides of it.")
+def _momentum_limit(answer):
+    x = np.arange(1.0, 7.0)
+    curv = 2 * np.mean(x ** 2)
+    value = float(answer)
+    if not (math.isfinite(value) and value > 0):
+        return False, f"Give a positive rate, got {value:g}."
+    below, above = _momentum_run_converges(0.97 * value, 0.5, x), _momentum_run_converges(1.03 * value, 0.5, x)
+    ran = (f"SGD(momentum=0.5) at 0.97x your rate {'converges' if below else 'does not converge'}, "
+           f"at 1.03x it {'converges' if above else 'does not converge'}")
+    if below and not above:
+        return True, (f"{ran}: the switch is at your {value:.4f} = 2(1 + β)/L with L = {curv:.4g}, "
+                      f"1.5 times plain SGD's 2/L = {2 / curv:.4f}.")
+    if math.isclose(value, 2 / curv, rel_tol=0.01):
+        return False, f"{ran}. 2/L is the limit without momentum; section 3 derived how β moves it."
+    if math.isclose(value, 2 * 1.5 / 15, rel_tol=0.01):
+        return False, f"{ran}. That is the limit for x = 1..4; compute L = 2·mean(x²) for x = 1..6."
+    if math.isclose(value, 2 * 1.9 / curv, rel_tol=0.01):
+        return False, f"{ran}. That is the limit for β = 0.9; here β = 0.5."
+    if math.isclose(value, 2 / ((1 - 0.5) * curv), rel_tol=0.01):
+        return False, f"{ran}. You divided by 1 - β; the eigenvalue condition gives 2(1 + β)/L."
+    side = "beyond" if not below else "short of"
+    return False, (f"{ran}, so your rate is {side} the switch. The eigenvalue at -1 gives "
+                   "lr·L = 2(1 + β), with L = 2·mean(x²).")

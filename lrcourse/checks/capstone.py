@@ -1,7 +1,8 @@
 """The checks of notebook 08_capstone (its "Exercises" section), and the accuracies the notebook imports.
 
-``08.mean_std`` (mean and sample std over seeds), ``08.winner`` (the best mean of
-:data:`SHOOTOUT_EXERCISE_ACCURACIES`) and ``08.fair_start`` (seeded weights and data order).
+``08.lead_is_real`` (is B's lead over C real? from the paired differences of
+:data:`LEAD_EXERCISE_ACCURACIES`), ``08.fair_start`` (seeded weights and data order) and
+``08.pick_on_validation`` (choose a rate on the validation split, never reading the test split).
 Tested in ``tests/checks/test_capstone.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -9,72 +10,50 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pathlib import Path
+
 import torch
 
+from ..compare import paired_difference
+from ..data import MNISTData, Split
 from .core import exercise, require_answer
+from .harness import need_function, quietly
 
-__all__ = ["SHOOTOUT_EXERCISE_ACCURACIES"]
+__all__ = ["LEAD_EXERCISE_ACCURACIES"]
 
-#: the per-seed test accuracies (seeds 0-4) of exercise 08.winner
-SHOOTOUT_EXERCISE_ACCURACIES = {
-    "A": [0.969, 0.955, 0.958, 0.957, 0.956],
-    "B": [0.964, 0.968, 0.966, 0.967, 0.965],
-    "C": [0.958, 0.973, 0.962, 0.954, 0.961],
+#: the final validation accuracies (%) of contestants B and C over race seeds 1-5, for exercise 08.lead_is_real
+LEAD_EXERCISE_ACCURACIES = {
+    "B": [96.8, 97.1, 96.6, 95.8, 96.7],
+    "C": [96.2, 96.6, 95.9, 96.4, 96.1],
 }
 
 
-@exercise("08.mean_std", "a function accs -> (mean, std): the mean and the sample standard deviation "
-                         "(ddof=1, as torch.std computes it) of a list of per-seed accuracies.")
-def _mean_std(answer):
-    if not callable(answer):
-        raise TypeError("give a function accs -> (mean, std), for example def mean_std(accs): ...")
-    accs = [0.962, 0.958, 0.965, 0.955]
-    out = require_answer(answer(list(accs)))
+@exercise("08.lead_is_real", "a tuple (mean, low, high, real): the mean paired difference B − C of "
+                             "LEAD_EXERCISE_ACCURACIES in points, its 95% CI, and whether the lead is real (a bool).")
+def _lead_is_real(answer):
+    require_answer(answer)
     try:
-        mean, std = (float(v) for v in out)
+        mean, low, high, real = answer
+        mean, low, high = float(mean), float(low), float(high)
     except (TypeError, ValueError):
-        return False, f"Return two numbers, (mean, std); for {accs} your function returned {out!r}."
-    want_mean, want_std = float(np.mean(accs)), float(np.std(accs, ddof=1))
-    population = float(np.std(accs))
-    close = lambda a, b: math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)  # noqa: E731
-    if close(mean, 100 * want_mean) or close(std, 100 * want_std):
-        return False, "Keep the accuracies as fractions (0.962), not percent: the table multiplies by 100 to show them."
-    if close(mean, want_std) and close(std, want_mean):
-        return False, "You returned (std, mean): swap them."
-    if not close(mean, want_mean):
-        return False, f"For {accs} the mean is {want_mean:.6f}; you returned {mean:.6f}."
-    if close(std, population):
-        return False, (f"{std:.6f} is the population std (ddof=0, numpy's default). With a handful of seeds "
-                       "use the sample std, ddof=1: np.std(accs, ddof=1) or torch.tensor(accs).std().")
-    if not close(std, want_std):
-        return False, f"For {accs} the sample std (ddof=1) is {want_std:.6f}; you returned {std:.6f}."
-    return True, (f"For {accs}: {100 * want_mean:.2f} ± {100 * want_std:.2f} %. Dividing by n - 1 instead "
-                  f"of n makes the std a little larger ({100 * population:.2f} with ddof=0): honest with few seeds.")
-
-
-@exercise("08.winner", "the label of the contestant with the best MEAN test accuracy over the seeds in "
-                       "SHOOTOUT_EXERCISE_ACCURACIES (a str).")
-def _winner(answer):
-    accs = SHOOTOUT_EXERCISE_ACCURACIES
-    if not isinstance(answer, str) or answer not in accs:
-        return False, f"Answer with one of the labels, as a str: {', '.join(repr(k) for k in accs)}."
-    means = {k: float(np.mean(v)) for k, v in accs.items()}
-    best = max(means, key=means.get)
-    seed0 = max(accs, key=lambda k: accs[k][0])
-    single = max(accs, key=lambda k: max(accs[k]))
-    if answer == best:
-        ranked = sorted(means, key=means.get, reverse=True)
-        wins = sum(a > b for a, b in zip(accs[best], accs[seed0]))
-        return True, (", ".join(f"{k} {100 * means[k]:.2f}%" for k in ranked) + f". {best} also beat {seed0} "
-                      f"on {wins} of {len(accs[best])} seeds: each seed gives both the same weights and data "
-                      "order, so the runs can be compared seed by seed.")
-    if answer == seed0:
-        return False, (f"{answer} has the best run with seed 0 ({100 * accs[answer][0]:.1f}%), but one seed can "
-                       "mislead: average each contestant over all its seeds (np.mean).")
-    if answer == single:
-        return False, (f"{answer} has the best single run ({100 * max(accs[answer]):.1f}%), and also the widest "
-                       "spread. The leaderboard ranks by the mean over the seeds.")
-    return False, f"{answer} has a mean of {100 * means[answer]:.2f}%. Compare the means of every contestant."
+        return False, "Answer with a tuple (mean, low, high, real), for example (0.5, 0.1, 0.9, True)."
+    d = np.subtract(LEAD_EXERCISE_ACCURACIES["B"], LEAD_EXERCISE_ACCURACIES["C"])
+    want = paired_difference(LEAD_EXERCISE_ACCURACIES["C"], LEAD_EXERCISE_ACCURACIES["B"])
+    w_low, w_high = want.ci
+    close = lambda a, b: abs(a - b) < 0.011  # noqa: E731
+    if close(mean, -want.mean):
+        return False, "That is C − B: the question is about B's lead, B − C."
+    if not close(mean, want.mean):
+        return False, f"The mean of the per-seed differences B − C is {want.mean:+.2f} points; you gave {mean:+.2f}."
+    if not (close(low, w_low) and close(high, w_high)):
+        return False, ("The mean is right; the CI is not. Use the per-seed differences (paired): "
+                       "paired_difference(C, B).ci, or scipy.stats.ttest_rel(B, C).confidence_interval(0.95).")
+    if real:
+        return False, (f"B is ahead on {int(np.sum(d > 0))} of {len(d)} seeds and by {want.mean:+.2f} on average, "
+                       f"but the 95% CI ({w_low:+.2f} to {w_high:+.2f}) covers 0, and 4 wins of 5 happen by "
+                       "coin flips 38% of the time (sign test). Not a real lead: a tie.")
+    return True, (f"B − C = {want.mean:+.2f} points (95% CI {w_low:+.2f} to {w_high:+.2f}): the CI covers 0, "
+                  "so it is a tie, whatever the 4 wins of 5 suggest. One seed (seed 4, −0.6) is enough to say so.")
 
 
 @exercise("08.fair_start", "a function seed -> (model, generator): an MnistCNN whose initial weights depend only "
@@ -118,3 +97,52 @@ def _fair_start(answer):
     return True, ("The same seed gives the same weights and the same batches, whatever ran before; another seed "
                   "gives others. Every contestant of a seed starts from that same point.")
 
+
+
+def _watched_mnist(log: set):
+    """A tiny MNIST-shaped dataset (random pixels, a probe only) whose val and test splits log every read."""
+    def watched(name, n, gen):
+        class Watched(Split):
+            def __getattribute__(self, attr):
+                if attr in ("x", "y", "batches", "to"):
+                    log.add(name)
+                return object.__getattribute__(self, attr)
+
+            def __len__(self):
+                log.add(name)
+                return len(object.__getattribute__(self, "y"))
+
+        split = Watched(torch.randn(n, 1, 28, 28, generator=gen), torch.randint(0, 10, (n,), generator=gen))
+        log.discard(name)  # building it reads it once
+        return split
+
+    gen = torch.Generator().manual_seed(0)
+    train = Split(torch.randn(16, 1, 28, 28, generator=gen), torch.randint(0, 10, (16,), generator=gen))
+    return MNISTData(train=train, val=watched("val", 8, gen), test=watched("test", 8, gen),
+                     source="probe", root=Path("."), note="random pixels, for the check")
+
+
+@exercise("08.pick_on_validation", "a function pick_lr(data, candidates) that trains a model at each candidate rate on "
+                              "data.train, scores it on data.val, and returns the best candidate, never reading "
+                              "data.test.")
+def _pick_on_validation(answer):
+    need_function(answer, "pick_lr(data, candidates)")
+    log: set = set()
+    data = _watched_mnist(log)
+    candidates = [0.01, 0.1]
+    with torch.random.fork_rng(devices=[]):
+        chosen, _, error = quietly(answer, data, list(candidates))
+    if "test" in log:
+        return False, ("Your function read data.test. Then the test split helped choose the rate (or drive the "
+                       "plateau), and its score is no longer an honest estimate on new data. Score each "
+                       "candidate on data.val, and use data.test once, for the final report.")
+    if error is not None:
+        return False, f"Running your function raised {type(error).__name__}: {error}"
+    if "val" not in log:
+        return False, ("Your function never read data.val: score each candidate on the validation split, "
+                       "e.g. evaluate(model, data.val).")
+    if chosen is ... or chosen is None:
+        return False, "Return the chosen rate, one of the candidates."
+    if not any(math.isclose(float(chosen), c) for c in candidates):
+        return False, f"You returned {chosen!r}; return one of the candidates {candidates}."
+    return True, "The candidates were scored on data.val, and data.test was never read."

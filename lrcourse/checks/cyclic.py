@@ -1,7 +1,7 @@
-"""The checks of notebook 05_cyclic (its "Exercises" section).
+"""The checks of notebook 05_cyclic (its "Exercises" section): two predict-then-verify exercises.
 
-``05.onecycle_config`` (OneCycleLR sized in batches) and ``05.warmup_cosine``
-(LinearLR then CosineAnnealingLR in a SequentialLR).
+``05.onecycle_peak`` (the step at which ``OneCycleLR`` peaks, predicted from its arguments) and
+``05.warmup_cosine_rate`` (the rate of one epoch of warmup then cosine, predicted by hand).
 Tested in ``tests/checks/test_cyclic.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -9,46 +9,78 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR
 
 from ..curves import lr_curve
-from .core import exercise, require_answer
-from .harness import curve_of
+from .core import exercise
 
 __all__: list[str] = []
 
 
-@exercise("05.onecycle_config", "a function opt -> OneCycleLR with max_lr=0.1 for 5 epochs of 100 batches, "
-                                "stepped after every batch.")
-def _onecycle_config(answer):
-    sched = require_answer(answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.01, momentum=0.9)))
-    total = getattr(sched, "total_steps", None)
-    if type(sched).__name__ != "OneCycleLR":
-        return False, f"Use OneCycleLR (you returned {type(sched).__name__})."
-    if total != 500:
-        return False, (f"total_steps is {total}; OneCycleLR is stepped per batch, so it needs "
-                       "epochs x steps_per_epoch = 5 x 100 = 500 steps.")
-    lrs = curve_of(answer, 500, lr=0.01)  # stepping 499 times must work
-    if not math.isclose(lrs.max(), 0.1, rel_tol=0.01):
-        return False, f"The peak rate is {lrs.max():.3g}; it should be max_lr = 0.1."
-    return True, f"500 steps, peak {lrs.max():.3g} at step {int(lrs.argmax())}, final {lrs[-1]:.2e}."
+def _peak_curve() -> np.ndarray:
+    return lr_curve(lambda opt: OneCycleLR(opt, max_lr=0.1, total_steps=500, pct_start=0.25), 500)
 
 
-@exercise("05.warmup_cosine", "a function opt -> SequentialLR: LinearLR from 0.1x to 1x over 5 epochs, then "
-                              "CosineAnnealingLR down to 0 over the remaining 45 epochs (50 in all).")
-def _warmup_cosine(answer):
-    def reference(opt):
-        return SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
-                                  CosineAnnealingLR(opt, T_max=45)], milestones=[5])
+@exercise("05.onecycle_peak", "predict, without running it, the index i of lr_curve(lambda opt: OneCycleLR(opt, "
+                              "max_lr=0.1, total_steps=500, pct_start=0.25), 500) at which the rate is highest "
+                              "(i = 0 is the rate of the first batch); answer with an int.")
+def _onecycle_peak(answer):
+    lrs = _peak_curve()
+    peak = int(lrs.argmax())
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        if isinstance(answer, float) and math.isclose(answer, 0.1):
+            return False, "0.1 is the peak RATE, max_lr. The task asks for the index of the step where it is reached."
+        return False, f"Give an int, the index into the curve (you gave {answer!r})."
+    answer = int(answer)
+    if answer == peak:
+        return True, (f"Index {peak}: torch ends the climb at step pct_start * total_steps - 1 = 0.25 * 500 - 1, "
+                      f"where the rate is max_lr = {lrs[peak]:.3g}.")
+    hints = {
+        125: "125 = pct_start * total_steps, one too many: torch ends the first phase at "
+             "pct_start * total_steps - 1, because steps count from 0 (the first batch is index 0).",
+        149: "That is the default pct_start=0.3 (0.3 * 500 - 1). Here pct_start=0.25.",
+        150: "That uses the default pct_start=0.3, and is also one too many. Here pct_start=0.25, and the climb "
+             "ends at pct_start * total_steps - 1.",
+        89: "89 was the peak for 300 steps with pct_start=0.3 in section 2. Redo it for 500 steps and pct_start=0.25.",
+        250: "The cycle is not symmetric: the climb takes pct_start of the steps, the fall the rest.",
+    }
+    if answer in hints:
+        return False, hints[answer]
+    return False, (f"The rate at index {answer} is {lrs[answer]:.3g} if 0 <= {answer} < 500; the peak comes earlier "
+                   "or later. The climb lasts pct_start * total_steps steps, counted from index 0.")
 
-    lrs = curve_of(answer, 50, lr=0.1)
-    expected = lr_curve(reference, 50, lr=0.1)
-    sched = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
-    if not isinstance(sched, SequentialLR):
-        return False, f"Chain the two with SequentialLR (you returned {type(sched).__name__})."
-    if np.allclose(lrs, expected, rtol=1e-9, atol=1e-12):
-        return True, "Warmup 0.01 -> 0.1 in 5 epochs, then a cosine down to 0 by epoch 50."
-    worst = int(np.argmax(np.abs(lrs - expected)))
-    return False, (f"At epoch {worst} your rate is {lrs[worst]:.4g}, the target is {expected[worst]:.4g}. "
-                   "Check start_factor and total_iters of LinearLR, T_max of the cosine and milestones=[5].")
+
+def _warmup_cosine_curve() -> np.ndarray:
+    return lr_curve(lambda opt: SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
+                                                   CosineAnnealingLR(opt, T_max=45)], milestones=[5]), 50, lr=0.1)
+
+
+@exercise("05.warmup_cosine_rate", "predict by hand the rate used DURING epoch 28 (epochs count from 1) of "
+                                   "SGD(lr=0.1) with SequentialLR([LinearLR(start_factor=0.1, total_iters=5), "
+                                   "CosineAnnealingLR(T_max=45)], milestones=[5]), stepped once per epoch; a float "
+                                   "to 3 significant figures.")
+def _warmup_cosine_rate(answer):
+    lrs = _warmup_cosine_curve()
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return False, f"Give a number, the rate (you gave {answer!r})."
+    expected = lrs[27]
+    if math.isclose(value, expected, rel_tol=5e-3):
+        return True, (f"{expected:.4g}: epoch 28 uses the rate set by the 27th scheduler.step(). The cosine took over "
+                      "at step 5, so it is 22 steps into its 45: 0.1 * (1 + cos(pi * 22 / 45)) / 2.")
+    for index, hint in ((28, "That is the rate of epoch 29, the one printed after the 28th step(): one too far. "
+                             "Epoch 28 is curve index 27."),
+                        (26, "That is epoch 27's rate: one epoch early. Epoch 28 uses the rate after 27 step() calls."),
+                        ):
+        if math.isclose(value, lrs[index], rel_tol=5e-3):
+            return False, hint
+    for steps, hint in ((27, "You ran the cosine from step 0: it only starts at the milestone, 5 steps in. "
+                             "In epoch 28 it is 22 steps into its 45."),
+                        (28, "The cosine starts at the milestone (step 5); in epoch 28 it is 22 steps into its 45.")):
+        if math.isclose(value, 0.1 * (1 + math.cos(math.pi * steps / 45)) / 2, rel_tol=5e-3):
+            return False, hint
+    if math.isclose(value, 0.1 * (1 + math.cos(math.pi * 22 / 50)) / 2, rel_tol=5e-3):
+        return False, "T_max is 45, not 50: the cosine counts only its own steps."
+    return False, ("Not that rate. Work it out in two parts: the milestone at 5 hands over to the cosine, which "
+                   "then counts its own steps; epoch e uses curve index e - 1.")

@@ -1,6 +1,6 @@
 """The checks of notebook 06_lr_finder (its "Exercises" section), and the curve the notebook imports.
 
-``06.read_steepest`` (the 'steepest' suggestion read off :data:`FINDER_EXERCISE_CURVE`),
+``06.read_steep`` (fastai's 'steep' suggestion read off :data:`FINDER_EXERCISE_CURVE`),
 ``06.why_minimum_over_10`` (a multiple choice) and ``06.finder_new_model`` (a range test run right).
 Tested in ``tests/checks/test_finder.py``. Importing :mod:`lrcourse.checks` registers them.
 """
@@ -18,7 +18,7 @@ from .core import exercise
 
 __all__ = ["FINDER_EXERCISE_CURVE"]
 
-#: the range-test curve of exercise 06.read_steepest: 25 rates, 4 per decade, and the smoothed losses
+#: the range-test curve of exercise 06.read_steep: 25 rates, 4 per decade, and the smoothed losses
 FINDER_EXERCISE_CURVE = {
     "lr": [float(f"{1e-5 * 10 ** (k / 4):.3g}") for k in range(25)],
     "loss": [2.30, 2.30, 2.29, 2.29, 2.27, 2.24, 2.18, 2.07, 1.89, 1.63, 1.30, 1.02, 0.85, 0.75, 0.69, 0.66,
@@ -30,32 +30,40 @@ def _on_curve(value: float, rates) -> bool:
     return any(math.isclose(value, r, rel_tol=1e-3) for r in rates)
 
 
-@exercise("06.read_steepest", "the rate the 'steepest' method suggests for FINDER_EXERCISE_CURVE, read from the "
-                              "whole curve (no points skipped): where the loss falls fastest against log10(lr).")
-def _read_steepest(answer):
+@exercise("06.read_steep", "the rate the 'steep' rule suggests for FINDER_EXERCISE_CURVE, read from the whole curve "
+                           "(no points skipped): where the loss falls fastest against log(lr). fastai's forward "
+                           "difference (np.diff: the left end of the steepest segment) and the central difference "
+                           "(np.gradient) are both accepted.")
+def _read_steep(answer):
     lrs, losses = np.array(FINDER_EXERCISE_CURVE["lr"]), np.array(FINDER_EXERCISE_CURVE["loss"])
     if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and 0 <= answer < len(lrs):
         return False, (f"{answer} looks like an index into the curve. Give the rate itself: "
                        f"FINDER_EXERCISE_CURVE['lr'][{answer}].")
     value = float(answer)
-    expected = suggest_lr(lrs, losses, "steepest", skip_start=0, skip_end=0)
-    if math.isclose(value, expected, rel_tol=1e-3):
-        return True, (f"lr = {expected:g}: the slope dL/dlog10(lr) is most negative there, "
-                      f"{np.gradient(losses, np.log10(lrs)).min():.2f} per decade.")
+    forward = suggest_lr(lrs, losses, "steep", skip_start=0, skip_end=0)  # fastai's steep
+    central = lrs[np.argmin(np.gradient(losses, np.log10(lrs)))]
+    if math.isclose(value, forward, rel_tol=1e-3):
+        return True, (f"lr = {forward:g}, fastai's 'steep': the segment from {forward:g} to the next rate falls "
+                      f"fastest, {(np.diff(losses) / np.diff(np.log10(lrs))).min():.2f} per decade. The central "
+                      f"difference (np.gradient) picks {central:g}, one point to the right: both are accepted.")
+    if math.isclose(value, central, rel_tol=1e-3):
+        return True, (f"lr = {central:g}, the central difference (np.gradient, {np.gradient(losses, np.log10(lrs)).min():.2f} "
+                      f"per decade). fastai's 'steep' uses forward differences and returns the left end of the "
+                      f"steepest segment, {forward:g}: both are accepted.")
     lowest = lrs[np.argmin(losses)]
     named = {
-        lowest: "That is the rate of the lowest loss. 'steepest' asks where the loss falls fastest, not where it "
+        lowest: "That is the rate of the lowest loss. 'steep' asks where the loss falls fastest, not where it "
                 "is lowest: the most negative slope.",
-        lowest / 10: "That is the 'minimum' suggestion (the rate of the lowest loss / 10). 'steepest' asks where "
+        lowest / 10: "That is the 'minimum' suggestion (the rate of the lowest loss / 10). 'steep' asks where "
                      "the loss falls fastest: the most negative slope.",
         lrs[np.argmin(np.gradient(losses, lrs))]: "You took the slope against lr itself. The finder measures it "
-                                                 "against log10(lr), the axis of the plot: "
-                                                 "np.gradient(losses, np.log10(lrs)).",
+                                                 "against log(lr), the axis of the plot: "
+                                                 "np.diff(losses) / np.diff(np.log(lrs)).",
+        lrs[np.argmin(np.diff(losses) / np.diff(lrs))]: "You took the slope against lr itself. The finder "
+                                                        "measures it against log(lr), the axis of the plot: "
+                                                        "np.diff(losses) / np.diff(np.log(lrs)).",
         lrs[np.argmax(np.gradient(losses, np.log10(lrs)))]: "That is where the loss rises fastest (the largest "
                                                             "slope). Take the most negative one: np.argmin.",
-        lrs[np.argmin(np.diff(losses))]: "Close: np.diff gives the slope between two points, and you took the left "
-                                         "one. The finder uses np.gradient (central differences), which gives each "
-                                         "point the slope around it.",
     }
     for rate, hint in named.items():
         if math.isclose(value, rate, rel_tol=1e-3):
@@ -64,9 +72,9 @@ def _read_steepest(answer):
         return False, f"{value:g} is a loss. Give the rate at which the loss falls fastest."
     if not _on_curve(value, lrs):
         return False, (f"{value:g} is not one of the curve's rates. The answer is one of FINDER_EXERCISE_CURVE['lr']: "
-                       "the one where np.gradient(losses, np.log10(lrs)) is most negative.")
+                       "the one where np.diff(losses) / np.diff(np.log(lrs)) is most negative.")
     return False, ("That rate is on the curve, but the loss does not fall fastest there. Compute "
-                   "np.gradient(losses, np.log10(lrs)) and take the rate at its most negative value.")
+                   "np.diff(losses) / np.diff(np.log(lrs)) and take the rate at its most negative value.")
 
 
 #: the choices of exercise 06.why_minimum_over_10, and the hint each wrong one gets
@@ -75,7 +83,7 @@ _WHY_MINIMUM = {
     "B": None,
     "C": ("OneCycleLR's default div_factor is 25, not 10, and the range test knows nothing about the schedule you "
           "use afterwards."),
-    "D": ("The lag is real (section 5), but its size depends on smooth_f and on how fast the sweep moves: it is no "
+    "D": ("The lag is real (section 5), but its size depends on beta and on how fast the sweep moves: it is no "
           "fixed factor of 10. On y = 2x, with no smoothing at all, the minimum still sat right at 2/L."),
 }
 
@@ -137,7 +145,7 @@ def _finder_new_model(finder):
                        "linear sweep cannot show the whole curve.")
     if len(lrs) < 30:
         return False, (f"The test stopped after {len(lrs)} iterations, too few to read. Use the defaults: 100 "
-                       "iterations, smooth_f=0.98, diverge_th=4.")
+                       "iterations, beta=0.98, diverge_th=4.")
     suggested = finder.suggest("minimum")
     losses = finder.smoothed()
     at = np.interp(np.log10(suggested), np.log10(lrs), losses)

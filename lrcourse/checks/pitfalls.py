@@ -1,10 +1,11 @@
-"""The checks of notebook 07_pitfalls, sections 1-6: the exhibits where a scheduler is stepped wrong.
+"""The checks of notebook 07_pitfalls' exhibits where a scheduler is built or stepped wrong.
 
-1 ``07.fix_silent_loop``, 2 ``07.fix_step_order``, 3 ``07.fix_onecycle_steps``,
-4 ``07.fix_cyclic_momentum``, 5 ``07.fix_plateau_metric`` (and the losses the notebook
-imports, :data:`PLATEAU_PITFALL_LOSSES`), 6 ``07.fix_cosine_units``. Each runs the
-learner's fix on a tiny problem with :mod:`lrcourse.checks.harness`. Sections 7-8 are in
-:mod:`lrcourse.checks.pitfalls_workflow`, the exercises in :mod:`lrcourse.checks.pitfalls_exercises`.
+1 ``07.fix_silent_loop``, 2 ``07.fix_step_order``, 3 ``07.fix_onecycle_steps`` and
+``07.fix_cosine_units`` (units), 4 ``07.fix_accumulation``, 5 ``07.fix_plateau_metric`` (and
+the losses the notebook imports, :data:`PLATEAU_PITFALL_LOSSES`), 7 ``07.fix_group_rates``,
+8 ``07.fix_warmup_zero``. Each runs the learner's fix on a tiny problem with
+:mod:`lrcourse.checks.harness`. Section 6 (resume) is in :mod:`lrcourse.checks.pitfalls_workflow`,
+the exercises in :mod:`lrcourse.checks.pitfalls_exercises`.
 Tested in ``tests/checks/test_pitfalls.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from torch.optim.lr_scheduler import CosineAnnealingLR, CyclicLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR
+import torch
+import torch.nn.functional as F
+from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR
 
 from ..curves import lr_curve
 from .core import exercise, require_answer
@@ -152,34 +155,47 @@ def _fix_onecycle_steps(answer):
                    f"{expected[worst]:.4g}: total_steps must be num_epochs * len(batches), with default settings.")
 
 
-# --------------------------------------------------------------------------- 4. CyclicLR's momentum
-@exercise("07.fix_cyclic_momentum", "a function opt -> CyclicLR(base_lr=0.001, max_lr=0.1, step_size_up=4) "
-                                    "that leaves the momentum of an SGD built with momentum=0 at 0.")
-def _fix_cyclic_momentum(answer):
-    need_function(answer, "opt -> CyclicLR(opt, ...)")
-    opt = one_weight_sgd(0.001, momentum=0.0)
-    sched, _, error = quietly(answer, opt)
-    if error is not None:
-        return False, f"Building your scheduler raised {type(error).__name__}: {error}"
-    require_answer(sched)
-    if not isinstance(sched, CyclicLR):
-        return False, f"Return a CyclicLR (you returned {type(sched).__name__})."
-    moms = [opt.param_groups[0]["momentum"]]
-    for _ in range(12):
-        opt.step()
-        sched.step()
-        moms.append(opt.param_groups[0]["momentum"])
-    if any(m != 0 for m in moms):
-        return False, (f"You built SGD with momentum=0, but after CyclicLR the momentum is {moms[0]:g}, and it "
-                       f"cycles between {min(moms):g} and {max(moms):g} as the scheduler steps. CyclicLR cycles "
-                       "the momentum by default, with no warning: pass cycle_momentum=False.")
-    lrs = curve_of(answer, 12, lr=0.001)
-    expected = lr_curve(lambda o: CyclicLR(o, base_lr=0.001, max_lr=0.1, step_size_up=4, cycle_momentum=False),
-                        12, lr=0.001)
-    if not np.allclose(lrs, expected, rtol=1e-9):
-        return False, (f"The momentum stays 0, but the rate goes {fmt(lrs[:9])}; CyclicLR(base_lr=0.001, "
-                       f"max_lr=0.1, step_size_up=4) goes {fmt(expected[:9])}.")
-    return True, "The rate cycles between 0.001 and 0.1 every 8 steps and the momentum stays 0, as you built it."
+# --------------------------------------------------------------------------- 4. gradient accumulation
+def _accumulate_reference(model, optimizer, scheduler, batches, num_epochs, accum_steps=2):
+    for _ in range(num_epochs):
+        for i, (x, y) in enumerate(batches):
+            (F.mse_loss(model(x), y) / accum_steps).backward()
+            if (i + 1) % accum_steps == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+                scheduler.step()
+
+
+@exercise("07.fix_accumulation", "a function train(model, optimizer, scheduler, batches, num_epochs, accum_steps=2) "
+                                 "that adds the gradients of accum_steps batches (each loss divided by accum_steps), "
+                                 "then calls optimizer.step(), optimizer.zero_grad() and scheduler.step(): one "
+                                 "scheduler step per optimizer step.")
+def _fix_accumulation(answer):
+    need_function(answer, "train(model, optimizer, scheduler, batches, num_epochs, accum_steps=2)")
+    num_epochs, num_batches, lr = 3, 4, 0.1
+    n = num_epochs * num_batches // 2  # optimizer steps
+
+    def make(opt):
+        return CosineAnnealingLR(opt, T_max=n)
+    run = run_loop(answer, make, num_epochs, num_batches, lr)
+    ref = run_loop(_accumulate_reference, make, num_epochs, num_batches, lr)
+    if run["error"] is not None:
+        return False, f"Running your function raised {type(run['error']).__name__}: {run['error']}"
+    calls = run["scheduler"].last_epoch
+    if len(run["lr"]) != n:
+        return False, (f"optimizer.step() ran {len(run['lr'])} times for {num_epochs} epochs of {num_batches} "
+                       f"batches with accum_steps=2; it should run {n} times: once every 2 batches.")
+    if calls != n:
+        return False, (f"scheduler.step() ran {calls} times for {n} optimizer steps: with accumulation, step the "
+                       f"scheduler only when the optimizer steps, or the schedule runs {calls / n:g}x too fast "
+                       f"(the rates used were {fmt(run['lr'])}, not {fmt(ref['lr'])}).")
+    if not np.allclose(run["lr"], ref["lr"], rtol=1e-9):
+        return False, f"The optimizer steps used {fmt(run['lr'])}, expected {fmt(ref['lr'])}."
+    if not math.isclose(run["weight"], ref["weight"], rel_tol=1e-6):
+        return False, (f"The rates are right, but w = {run['weight']:.5g}, expected {ref['weight']:.5g}: add "
+                       "loss / accum_steps for each batch, and zero the gradients only after optimizer.step().")
+    return True, (f"{n} optimizer steps and {n} scheduler steps: the cosine sized in optimizer steps ends where "
+                  f"it should, at {run['lr'][-1]:.3g} on the last step.")
 
 
 # --------------------------------------------------------------------------- 5. ReduceLROnPlateau
@@ -259,3 +275,54 @@ def _fix_cosine_units(answer):
     return True, ("T_max = num_epochs * steps_per_epoch: the cosine falls once over the whole run, "
                   "for 10 x 20 and for 3 x 7 batches.")
 
+
+
+# --------------------------------------------------------------------------- 7. per-group rates
+@exercise("07.fix_group_rates", "a function one_cycle_for(optimizer, total_steps) that returns a OneCycleLR whose "
+                                "peak for each parameter group is that group's own lr (a list for max_lr).")
+def _fix_group_rates(answer):
+    need_function(answer, "one_cycle_for(optimizer, total_steps)")
+    lrs, n = (0.001, 0.01), 20
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in lrs]
+    opt = torch.optim.SGD(groups, lr=lrs[1], momentum=0.9)
+    sched, _, error = quietly(answer, opt, n)
+    if error is not None:
+        return False, f"Building your scheduler raised {type(error).__name__}: {error}"
+    require_answer(sched)
+    peaks = [0.0, 0.0]
+    for _ in range(n):
+        peaks = [max(p, g["lr"]) for p, g in zip(peaks, opt.param_groups)]
+        opt.step()
+        sched.step()
+    ratio = peaks[1] / peaks[0] if peaks[0] else math.inf
+    if not isinstance(sched, OneCycleLR):
+        return False, f"Return a OneCycleLR (you returned {type(sched).__name__})."
+    if math.isclose(ratio, 1.0, rel_tol=1e-6):
+        return False, (f"Both groups peak at {peaks[0]:.3g}: a single number for max_lr is used for every group, "
+                       f"so the backbone's rate (built at {lrs[0]:g}, 10x below the head's) is lost, silently. "
+                       "Give one peak per group: max_lr=[g['lr'] for g in optimizer.param_groups].")
+    if not all(math.isclose(p, lr, rel_tol=1e-6) for p, lr in zip(peaks, lrs)):
+        return False, f"The groups peak at {fmt(peaks)}; their own rates are {fmt(lrs)}: use them as max_lr."
+    return True, f"Each group peaks at its own rate, {fmt(peaks)}: the 10x ratio of fine-tuning survives."
+
+
+# --------------------------------------------------------------------------- 8. warmup from zero
+@exercise("07.fix_warmup_zero", "a function warmup_for(optimizer, warmup_steps) that returns a LambdaLR whose rate "
+                                "climbs linearly to the initial lr over warmup_steps steps, then stays there, and "
+                                "whose first step already trains (a rate above 0).")
+def _fix_warmup_zero(answer):
+    need_function(answer, "warmup_for(optimizer, warmup_steps)")
+    lr, k = 0.1, 5
+    curve = curve_of(lambda opt: answer(opt, k), 2 * k, lr=lr)
+    if curve[0] <= 0:
+        return False, (f"The first step runs at lr = {curve[0]:g}: it computes a gradient and moves nothing "
+                       f"(with Adam, it only fills the moments). LambdaLR starts at step 0, so "
+                       "step / warmup_steps is 0 there: use (step + 1) / warmup_steps, capped at 1.")
+    if np.any(curve > lr * (1 + 1e-9)):
+        return False, f"The rates {fmt(curve)} pass the initial {lr:g}: cap the factor with min(1.0, ...)."
+    if np.any(np.diff(curve[:k + 1]) < -1e-12):
+        return False, f"The rates {fmt(curve)} should rise to {lr:g}, never fall."
+    if not np.allclose(curve[k:], lr, rtol=1e-9):
+        return False, (f"After {k} warmup steps the rates are {fmt(curve[k:])}; they should be the initial "
+                       f"{lr:g}: cap the factor with min(1.0, ...).")
+    return True, f"Warmup {fmt(curve[:k + 1])}: every step trains, and the rate reaches {lr:g} after {k} steps."

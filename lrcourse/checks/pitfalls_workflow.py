@@ -1,8 +1,8 @@
-"""The checks of notebook 07_pitfalls, sections 7-8: mistakes around the training loop, not in it.
+"""The check of notebook 07_pitfalls' section 6: a mistake around the training loop, not in it.
 
-7 ``07.fix_resume`` (a checkpoint that resumes the schedule exactly) and 8 ``07.fix_test_leak``
-(choosing the rate on the validation split, never the test split). Sections 1-6 are in
-:mod:`lrcourse.checks.pitfalls`. Tested in ``tests/checks/test_pitfalls_workflow.py``.
+``07.fix_resume`` (a checkpoint that resumes the schedule exactly). The other exhibits are in
+:mod:`lrcourse.checks.pitfalls`; choosing on the test split moved to notebook 08
+(:mod:`lrcourse.checks.capstone`). Tested in ``tests/checks/test_pitfalls_workflow.py``.
 Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -10,16 +10,14 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ..data import MNISTData, Split
 from ..models import linear_model
 from .core import Unanswered, exercise
-from .harness import fmt, need_function, probe_batches, quietly, record_steps
+from .harness import fmt, probe_batches, quietly, record_steps
 
 __all__: list[str] = []
 
@@ -95,53 +93,3 @@ def _fix_resume(answer):
     return False, (f"The resumed run used {fmt(resumed)} and ended at w = {model.weight.item():.5g}; without the "
                    f"interruption: {fmt(expected)} and w = {expected_w:.5g}. Save and load the model's, the "
                    "optimizer's and the scheduler's state_dict().")
-
-
-def _watched_mnist(log: set):
-    """A tiny MNIST-shaped dataset (random pixels, a probe only) whose val and test splits log every read."""
-    def watched(name, n, gen):
-        class Watched(Split):
-            def __getattribute__(self, attr):
-                if attr in ("x", "y", "batches", "to"):
-                    log.add(name)
-                return object.__getattribute__(self, attr)
-
-            def __len__(self):
-                log.add(name)
-                return len(object.__getattribute__(self, "y"))
-
-        split = Watched(torch.randn(n, 1, 28, 28, generator=gen), torch.randint(0, 10, (n,), generator=gen))
-        log.discard(name)  # building it reads it once
-        return split
-
-    gen = torch.Generator().manual_seed(0)
-    train = Split(torch.randn(16, 1, 28, 28, generator=gen), torch.randint(0, 10, (16,), generator=gen))
-    return MNISTData(train=train, val=watched("val", 8, gen), test=watched("test", 8, gen),
-                     source="probe", root=Path("."), note="random pixels, for the check")
-
-
-@exercise("07.fix_test_leak", "a function pick_lr(data, candidates) that trains a model at each candidate rate on "
-                              "data.train, scores it on data.val, and returns the best candidate, never reading "
-                              "data.test.")
-def _fix_test_leak(answer):
-    need_function(answer, "pick_lr(data, candidates)")
-    log: set = set()
-    data = _watched_mnist(log)
-    candidates = [0.01, 0.1]
-    with torch.random.fork_rng(devices=[]):
-        chosen, _, error = quietly(answer, data, list(candidates))
-    if "test" in log:
-        return False, ("Your function read data.test. Then the test split helped choose the rate (or drive the "
-                       "plateau), and its score is no longer an honest estimate on new data. Score each "
-                       "candidate on data.val, and use data.test once, for the final report.")
-    if error is not None:
-        return False, f"Running your function raised {type(error).__name__}: {error}"
-    if "val" not in log:
-        return False, ("Your function never read data.val: score each candidate on the validation split, "
-                       "e.g. evaluate(model, data.val).")
-    if chosen is ... or chosen is None:
-        return False, "Return the chosen rate, one of the candidates."
-    if not any(math.isclose(float(chosen), c) for c in candidates):
-        return False, f"You returned {chosen!r}; return one of the candidates {candidates}."
-    return True, "The candidates were scored on data.val, and data.test was never read."
-

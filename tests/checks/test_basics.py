@@ -23,17 +23,25 @@ def _one_group_pair():
 
 
 def _cosine(k):
-    return float(lr_curve("CosineAnnealingLR", 41, lr=0.1, T_max=40)[k])
+    return float(lr_curve("CosineAnnealingLR", 41, lr=0.1, T_max=40)[k])  # element k is epoch k + 1
 
 
 WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("00.cosine_at_20", 0.1, "CosineAnnealingLR"),
-    ("00.cosine_at_20", _cosine(21), "epoch 21"),
+    ("00.cosine_at_20", _cosine(20), "epoch 21"),
+    ("00.cosine_at_20", _cosine(18), "epoch 19"),
     ("00.read_lr", 0.09, "param_groups"),
     ("00.read_lr", 0.1 * 0.9 ** 11, "after 11 steps"),
     ("00.read_lr", 0.1, "starting rate"),
     ("01.largest_stable_lr", 0.1, "2 / L"),
     ("01.largest_stable_lr", 2 / (91 / 6), "2 / mean(x²)"),
+    ("01.largest_stable_lr", 1 / (91 / 3), "1 / L"),
+    ("01.momentum_limit", 2 / (91 / 3), "without momentum"),
+    ("01.momentum_limit", 3 / 15, "x = 1..4"),
+    ("01.momentum_limit", 3.8 / (91 / 3), "β = 0.9"),
+    ("01.momentum_limit", 4 / (91 / 3), "1 - β"),
+    ("01.momentum_limit", 0.05, "short of"),
+    ("01.momentum_limit", 0.5, "beyond"),
     ("01.last_layer_lr", 3, "(model, optimizer)"),
     ("01.last_layer_lr", (MnistCNN(width=4), "sgd"), "torch optimizer"),
     ("01.last_layer_lr", _one_group_pair(), "one parameter group"),
@@ -41,9 +49,10 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
 ]
 
 RIGHT = [
-    ("00.cosine_at_20", _cosine(20)),
+    ("00.cosine_at_20", _cosine(19)),
     ("00.read_lr", 0.1 * 0.9 ** 12),
     ("01.largest_stable_lr", 1 / (91 / 6)),
+    ("01.momentum_limit", 3 / (91 / 3)),
     ("01.last_layer_lr", _last_layer_pair()),
 ]
 

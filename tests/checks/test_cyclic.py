@@ -1,26 +1,32 @@
-"""lrcourse.checks.cyclic: the exercises of 05_cyclic.
+"""lrcourse.checks.cyclic: the exercises of 05_cyclic (predict, then verify).
 
 A wrong answer gets a specific hint, not a crash; a right one passes.
 """
+import math
+
 import pytest
 from helpers import assert_fails, assert_passes
-from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR, StepLR
+
+EPOCH_28 = 0.1 * (1 + math.cos(math.pi * 22 / 45)) / 2
 
 WRONG = [  # (exercise, wrong answer, words the hint must contain)
-    ("05.onecycle_config", lambda opt: StepLR(opt, 3), "OneCycleLR"),
-    ("05.onecycle_config", lambda opt: OneCycleLR(opt, max_lr=0.1, total_steps=100), "500"),
-    ("05.onecycle_config", lambda opt: OneCycleLR(opt, max_lr=0.2, total_steps=500), "max_lr = 0.1"),
-    ("05.warmup_cosine", lambda opt: StepLR(opt, 3), "SequentialLR"),
-    ("05.warmup_cosine", lambda opt: SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
-                                                        CosineAnnealingLR(opt, T_max=50)], milestones=[5]),
-     "T_max of the cosine"),
+    ("05.onecycle_peak", 125, "one too many"),
+    ("05.onecycle_peak", 149, "pct_start=0.25"),
+    ("05.onecycle_peak", 89, "300 steps"),
+    ("05.onecycle_peak", 0.1, "peak RATE"),
+    ("05.onecycle_peak", 300, "pct_start * total_steps"),
+    ("05.warmup_cosine_rate", 0.1 * (1 + math.cos(math.pi * 23 / 45)) / 2, "epoch 29"),
+    ("05.warmup_cosine_rate", 0.1 * (1 + math.cos(math.pi * 21 / 45)) / 2, "epoch 27"),
+    ("05.warmup_cosine_rate", 0.1 * (1 + math.cos(math.pi * 27 / 45)) / 2, "milestone"),
+    ("05.warmup_cosine_rate", 0.1 * (1 + math.cos(math.pi * 22 / 50)) / 2, "T_max is 45"),
+    ("05.warmup_cosine_rate", "fast", "a number"),
+    ("05.warmup_cosine_rate", 0.02, "two parts"),
 ]
 
 RIGHT = [
-    ("05.onecycle_config", lambda opt: OneCycleLR(opt, max_lr=0.1, total_steps=500)),
-    ("05.onecycle_config", lambda opt: OneCycleLR(opt, max_lr=0.1, epochs=5, steps_per_epoch=100)),
-    ("05.warmup_cosine", lambda opt: SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5),
-                                                        CosineAnnealingLR(opt, T_max=45)], milestones=[5])),
+    ("05.onecycle_peak", 124),
+    ("05.warmup_cosine_rate", EPOCH_28),
+    ("05.warmup_cosine_rate", round(EPOCH_28, 4)),
 ]
 
 

@@ -10,19 +10,29 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("02.halve_every_5", lambda opt: StepLR(opt, 5, 0.1), "0.5"),
     ("02.halve_every_5", lambda opt: StepLR(opt, 4, 0.5), "every 5"),
     ("02.halve_every_5", lambda opt: ConstantLR(opt, factor=1.0), "never changes"),
-    ("02.milestones", lambda opt: StepLR(opt, 30, 0.1), "30 and 80"),
+    ("02.milestones", lambda opt: StepLR(opt, 30, 0.1), "31 and 81"),
+    ("02.noise_floor", 0.02, "too high"),
+    ("02.noise_floor", 0.0087, "before the cut"),
+    ("02.noise_floor", 1e-5, "too low"),
     ("02.milestones", lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.5), "divides by 10"),
     ("03.gamma_for_target", 0.9, "0.1·gamma^20"),
     ("03.gamma_for_target", 0.01 ** (1 / 19), "Off by one"),
     ("03.time_based_lambda", lambda opt: ExponentialLR(opt, 0.95), "LambdaLR"),
     ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)), "At epoch 10"),
+    ("03.match_budget", 0.9, "lower gamma"),
+    ("03.match_budget", 0.5, "raise gamma"),
+    ("03.match_budget", 0.5 ** (1 / 9), "ENDS at the fixed rate"),
+    ("03.match_budget", 1.0, "0 < gamma < 1"),
+    ("03.match_budget", 0.8237, "Off by one"),
 ]
 
 RIGHT = [
     ("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5)),
     ("02.milestones", lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.1)),
+    ("02.noise_floor", 0.0044),
     ("03.gamma_for_target", (0.001 / 0.1) ** (1 / 20)),
     ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t))),
+    ("03.match_budget", 0.8323),
 ]
 
 

@@ -13,19 +13,20 @@ LRS = np.array(FINDER_EXERCISE_CURVE["lr"])
 LOSSES = np.array(FINDER_EXERCISE_CURVE["loss"])
 
 
-# --------------------------------------------------------------------------- 06.read_steepest
+# --------------------------------------------------------------------------- 06.read_steep
 def test_exercise_curve_is_a_range_test_curve():
     assert len(LRS) == len(LOSSES) == 25
     assert np.all(np.diff(LRS) > 0)
     assert LOSSES[0] > LOSSES.min() < LOSSES[-1]  # flat start, a bottom, a blow-up
 
 
-def test_read_steepest_passes_with_the_finder_answer_and_by_hand():
-    expected = suggest_lr(LRS, LOSSES, "steepest", skip_start=0, skip_end=0)
-    by_hand = LRS[np.argmin(np.gradient(LOSSES, np.log10(LRS)))]
-    assert by_hand == expected
-    for answer in (expected, float(by_hand), np.float32(by_hand)):
-        result = check("06.read_steepest", answer)
+def test_read_steep_passes_with_fastais_forward_and_the_central_difference():
+    forward = suggest_lr(LRS, LOSSES, "steep", skip_start=0, skip_end=0)
+    assert forward == LRS[np.argmin(np.diff(LOSSES) / np.diff(np.log(LRS)))]
+    central = LRS[np.argmin(np.gradient(LOSSES, np.log10(LRS)))]
+    assert forward != central
+    for answer in (forward, float(central), np.float32(forward), LRS[np.argmin(np.diff(LOSSES))]):
+        result = check("06.read_steep", answer)
         assert result.passed, result.message
 
 
@@ -33,28 +34,29 @@ def test_read_steepest_passes_with_the_finder_answer_and_by_hand():
     (LRS[np.argmin(LOSSES)], "rate of the lowest loss"),
     (LRS[np.argmin(LOSSES)] / 10, "'minimum' suggestion"),
     (LRS[np.argmin(np.gradient(LOSSES, LRS))], "against lr itself"),
+    (LRS[np.argmin(np.diff(LOSSES) / np.diff(LRS))], "against lr itself"),
     (LRS[np.argmax(np.gradient(LOSSES, np.log10(LRS)))], "rises fastest"),
-    (LRS[np.argmin(np.diff(LOSSES))], "np.diff"),
     (10, "looks like an index"),
     (1.3, "is a loss"),
     (0.5, "not one of the curve's rates"),
     (1e-3, "does not fall fastest there"),
 ])
-def test_read_steepest_wrong_answers_get_their_hint(answer, hint):
-    result = check("06.read_steepest", answer)
+def test_read_steep_wrong_answers_get_their_hint(answer, hint):
+    result = check("06.read_steep", answer)
     assert not result.passed
     assert hint in result.message
 
 
-def test_read_steepest_distinct_mistakes_are_distinct_rates():
+def test_read_steep_distinct_mistakes_are_distinct_rates():
     rates = [LRS[np.argmin(LOSSES)], LRS[np.argmin(LOSSES)] / 10, LRS[np.argmin(np.gradient(LOSSES, LRS))],
-             LRS[np.argmax(np.gradient(LOSSES, np.log10(LRS)))], LRS[np.argmin(np.diff(LOSSES))],
-             suggest_lr(LRS, LOSSES, "steepest", skip_start=0, skip_end=0)]
+             LRS[np.argmin(np.diff(LOSSES) / np.diff(LRS))], LRS[np.argmax(np.gradient(LOSSES, np.log10(LRS)))],
+             suggest_lr(LRS, LOSSES, "steep", skip_start=0, skip_end=0),
+             LRS[np.argmin(np.gradient(LOSSES, np.log10(LRS)))]]
     assert len({round(float(r), 10) for r in rates}) == len(rates)
 
 
-def test_read_steepest_unanswered_gives_the_task():
-    result = check("06.read_steepest", ...)
+def test_read_steep_unanswered_gives_the_task():
+    result = check("06.read_steep", ...)
     assert not result.passed and "Replace the ..." in result.message
 
 

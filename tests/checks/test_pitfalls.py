@@ -1,25 +1,79 @@
-"""lrcourse.checks.pitfalls: notebook 07's exhibits 1-6, where a scheduler is stepped wrong.
+"""lrcourse.checks.pitfalls: notebook 07's exhibits where a scheduler is built or stepped wrong.
 
-Every exhibit's broken form fails its check with a specific hint, the fix passes. The broken
-and fixed forms are written here the way a learner writes them in the notebook; the checks
-run them on tiny synthetic problems.
+The exhibits are read from the notebook itself (the cells tagged ``exhibit`` in
+notebooks/07_pitfalls.py, executed in order with strict checks), never retyped here:
+every broken form must fail its check and every fix must pass. The variants below are
+extra wrong answers a learner might write, each with the hint it must get.
 """
+import os
+from pathlib import Path
+
+import jupytext
+import pytest
 import torch.nn.functional as F
 from helpers import assert_fails, assert_passes
-from torch.optim.lr_scheduler import CosineAnnealingLR, CyclicLR, LinearLR, OneCycleLR, ReduceLROnPlateau, SequentialLR
+from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LinearLR, OneCycleLR, ReduceLROnPlateau
+
+from lrcourse.checks.core import STRICT_ENV
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "07_pitfalls.py"
+
+
+def exhibit_cells(path=NOTEBOOK):
+    """The source of every code cell tagged ``exhibit``, in notebook order."""
+    cells = jupytext.read(path).cells
+    return [c.source for c in cells if c.cell_type == "code" and "exhibit" in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module")
+def exhibits():
+    """The namespace left by running the notebook's exhibit cells with strict checks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    old = os.environ.get(STRICT_ENV)
+    os.environ[STRICT_ENV] = "1"  # a broken form that passes, or a fix that fails, raises
+    namespace: dict = {}
+    try:
+        for source in exhibit_cells():
+            exec(compile(source, str(NOTEBOOK), "exec"), namespace)
+    finally:
+        if old is None:
+            os.environ.pop(STRICT_ENV)
+        else:
+            os.environ[STRICT_ENV] = old
+    return namespace
+
+
+def test_the_notebook_has_nine_exhibit_checks_each_with_its_fix():
+    sources = "\n".join(exhibit_cells())
+    broken = [line for line in sources.splitlines() if "expect_pass=False" in line]
+    ids = {line.split('"')[1] for line in broken}
+    assert len(ids) == len(broken) == 9
+    for exercise_id in ids:
+        assert sources.count(f'check("{exercise_id}", fixed_') == 1, exercise_id
+
+
+def test_every_exhibit_fails_and_every_fix_passes(exhibits):
+    assert callable(exhibits["silent_loop"]) and callable(exhibits["fixed_silent_loop"])
+
+
+def test_exhibit_hints(exhibits):
+    ns = exhibits
+    assert_fails("07.fix_silent_loop", ns["silent_loop"], "optimizer.step() was never called", "get_last_lr")
+    assert_fails("07.fix_step_order", ns["scheduler_first"], "skipped", "Detected call")
+    assert_fails("07.fix_onecycle_steps", ns["one_cycle_per_epoch"], "once per epoch")
+    assert_fails("07.fix_onecycle_steps", ns["one_cycle_sized_in_epochs"], "Tried to step")
+    assert_fails("07.fix_cosine_units", ns["cosine_for"], "climbs back", "T_max counts batches")
+    assert_fails("07.fix_accumulation", ns["accumulate"], "12 times for 6 optimizer steps", "2x too fast")
+    assert_fails("07.fix_plateau_metric", ns["plateau_in_sequential"], "SequentialLR cannot hold")
+    assert_fails("07.fix_plateau_metric", ns["plateau_without_metric"], "plateau.step(val_loss)")
+    assert_fails("07.fix_resume", (ns["save_checkpoint"], ns["load_checkpoint"]), "last_epoch is 0")
+    assert_fails("07.fix_group_rates", ns["one_cycle_for"], "Both groups peak at 0.01", "max_lr=[g['lr']")
+    assert_fails("07.fix_warmup_zero", ns["warmup_for"], "lr = 0", "(step + 1) / warmup_steps")
 
 
 # --------------------------------------------------------------------------- 1. the silent loop
-def silent_loop(model, optimizer, scheduler, batches, num_epochs):
-    reported = []
-    for epoch in range(num_epochs):
-        for x, y in batches:
-            loss = F.mse_loss(model(x), y)  # noqa: F841 (the bug: computed, never used)
-        scheduler.step()
-        reported.append(scheduler.get_lr()[0])
-    return reported
-
-
 def get_lr_loop(model, optimizer, scheduler, batches, num_epochs):
     reported = []
     for epoch in range(num_epochs):
@@ -43,35 +97,13 @@ def no_zero_grad_loop(model, optimizer, scheduler, batches, num_epochs):
     return reported
 
 
-def fixed_silent_loop(model, optimizer, scheduler, batches, num_epochs):
-    reported = []
-    for epoch in range(num_epochs):
-        for x, y in batches:
-            optimizer.zero_grad()
-            F.mse_loss(model(x), y).backward()
-            optimizer.step()
-        scheduler.step()
-        reported.append(scheduler.get_last_lr()[0])
-    return reported
-
-
-def test_silent_loop():
-    assert_fails("07.fix_silent_loop", silent_loop, "optimizer.step() was never called", "get_last_lr")
+def test_silent_loop_variants(exhibits):
     assert_fails("07.fix_silent_loop", get_lr_loop, "get_lr() computes the NEXT")
     assert_fails("07.fix_silent_loop", no_zero_grad_loop, "zero_grad")
-    assert_passes("07.fix_silent_loop", fixed_silent_loop)
+    assert_passes("07.fix_silent_loop", exhibits["fixed_silent_loop"])
 
 
 # --------------------------------------------------------------------------- 2. step order
-def scheduler_first(model, optimizer, scheduler, batches, num_epochs):
-    for epoch in range(num_epochs):
-        scheduler.step()
-        for x, y in batches:
-            optimizer.zero_grad()
-            F.mse_loss(model(x), y).backward()
-            optimizer.step()
-
-
 def per_batch(model, optimizer, scheduler, batches, num_epochs):
     for epoch in range(num_epochs):
         for x, y in batches:
@@ -81,19 +113,9 @@ def per_batch(model, optimizer, scheduler, batches, num_epochs):
             scheduler.step()
 
 
-def fixed_step_order(model, optimizer, scheduler, batches, num_epochs):
-    for epoch in range(num_epochs):
-        for x, y in batches:
-            optimizer.zero_grad()
-            F.mse_loss(model(x), y).backward()
-            optimizer.step()
-        scheduler.step()
-
-
-def test_step_order():
-    assert_fails("07.fix_step_order", scheduler_first, "skipped", "Detected call")
+def test_step_order_variants(exhibits):
     assert_fails("07.fix_step_order", per_batch, "inside an epoch")
-    assert_passes("07.fix_step_order", fixed_step_order)
+    assert_passes("07.fix_step_order", exhibits["fixed_step_order"])
 
 
 # --------------------------------------------------------------------------- 3. OneCycleLR per epoch
@@ -124,48 +146,7 @@ def test_onecycle_steps():
         lambda opt, e, b: OneCycleLR(opt, max_lr=0.1, total_steps=e * b), "batch"))
 
 
-# --------------------------------------------------------------------------- 4. CyclicLR's momentum
-def test_cyclic_momentum():
-    assert_fails("07.fix_cyclic_momentum",
-                 lambda opt: CyclicLR(opt, base_lr=0.001, max_lr=0.1, step_size_up=4), "cycle_momentum=False")
-    assert_fails("07.fix_cyclic_momentum",
-                 lambda opt: CyclicLR(opt, base_lr=0.001, max_lr=0.05, step_size_up=4, cycle_momentum=False),
-                 "the rate goes")
-    assert_passes("07.fix_cyclic_momentum",
-                  lambda opt: CyclicLR(opt, base_lr=0.001, max_lr=0.1, step_size_up=4, cycle_momentum=False))
-
-
 # --------------------------------------------------------------------------- 5. ReduceLROnPlateau
-def plateau_without_metric(optimizer, val_losses):
-    warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
-    plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
-    for epoch, val_loss in enumerate(val_losses):
-        optimizer.step()
-        if epoch < 3:
-            warmup.step()
-        else:
-            plateau.step()
-
-
-def plateau_in_sequential(optimizer, val_losses):
-    scheduler = SequentialLR(optimizer, [LinearLR(optimizer, start_factor=0.1, total_iters=3),
-                                         ReduceLROnPlateau(optimizer, factor=0.5, patience=1)], milestones=[3])
-    for val_loss in val_losses:
-        optimizer.step()
-        scheduler.step()
-
-
-def fixed_plateau(optimizer, val_losses):
-    warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
-    plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
-    for epoch, val_loss in enumerate(val_losses):
-        optimizer.step()
-        if epoch < 3:
-            warmup.step()
-        else:
-            plateau.step(val_loss)
-
-
 def fixed_plateau_both_every_epoch(optimizer, val_losses):
     warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
     plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
@@ -175,10 +156,8 @@ def fixed_plateau_both_every_epoch(optimizer, val_losses):
         plateau.step(val_loss)
 
 
-def test_plateau_metric():
-    assert_fails("07.fix_plateau_metric", plateau_without_metric, "plateau.step(val_loss)")
-    assert_fails("07.fix_plateau_metric", plateau_in_sequential, "SequentialLR cannot hold")
-    assert_passes("07.fix_plateau_metric", fixed_plateau)
+def test_plateau_metric_variants(exhibits):
+    assert_passes("07.fix_plateau_metric", exhibits["fixed_plateau_metric"])
     assert_passes("07.fix_plateau_metric", fixed_plateau_both_every_epoch)
 
 
@@ -190,3 +169,42 @@ def test_cosine_units():
         opt, T_max=200), "3 epochs of 7")  # right for 10 x 20 only: hard-coded
     assert_passes("07.fix_cosine_units", lambda opt, num_epochs, steps_per_epoch: CosineAnnealingLR(
         opt, T_max=num_epochs * steps_per_epoch))
+
+
+# --------------------------------------------------------------------------- 4. gradient accumulation
+def _accumulating(where):
+    def train(model, optimizer, scheduler, batches, num_epochs, accum_steps=2):
+        for epoch in range(num_epochs):
+            for i, (x, y) in enumerate(batches):
+                loss = F.mse_loss(model(x), y)
+                (loss / accum_steps if where != "no division" else loss).backward()
+                if (i + 1) % accum_steps == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+                    if where != "per epoch":
+                        scheduler.step()
+            if where == "per epoch":
+                scheduler.step()
+    return train
+
+
+def test_accumulation_variants():
+    assert_fails("07.fix_accumulation", _accumulating("per epoch"), "scheduler.step() ran 3 times")
+    assert_fails("07.fix_accumulation", _accumulating("no division"), "loss / accum_steps")
+    assert_passes("07.fix_accumulation", _accumulating("right"))
+
+
+# --------------------------------------------------------------------------- 7. per-group rates
+def test_group_rates_variants():
+    assert_fails("07.fix_group_rates", lambda opt, n: OneCycleLR(opt, max_lr=[0.002, 0.02], total_steps=n),
+                 "their own rates")
+    assert_fails("07.fix_group_rates", lambda opt, n: CosineAnnealingLR(opt, T_max=n), "Return a OneCycleLR")
+    assert_passes("07.fix_group_rates", lambda opt, n: OneCycleLR(opt, max_lr=[0.001, 0.01], total_steps=n))
+
+
+# --------------------------------------------------------------------------- 8. warmup from zero
+def test_warmup_zero_variants():
+    assert_fails("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: (s + 1) / k), "min(1.0, ...)")
+    assert_fails("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: 1.0 - s / 10), "never fall")
+    assert_passes("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: min(1.0, (s + 1) / (k + 1))))
+    assert_passes("07.fix_warmup_zero", lambda opt, k: LinearLR(opt, start_factor=1 / k, total_iters=k - 1))

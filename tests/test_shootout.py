@@ -1,0 +1,81 @@
+"""lrcourse.shootout: the fair protocol of notebook 08 (tune on validation, race on other seeds,
+rank by validation, test sealed) and its scoreboard of paired differences."""
+
+import numpy as np
+import pytest
+import torch
+
+from lrcourse.data import MNISTData, Split, load_mnist
+from lrcourse.models import MnistCNN
+from lrcourse.shootout import Contestant, ShootoutResult, Tunable, scoreboard, tune_then_race
+
+
+def _tiny_mnist(log=None):
+    full = load_mnist("cpu", source="sample", verbose=False)
+    test = Split(full.test.x[:128], full.test.y[:128])
+    if log is not None:  # a test split that records every read
+        class Watched(Split):
+            def __getattribute__(self, attr):
+                if attr in ("x", "y", "batches", "to"):
+                    log.append(attr)
+                return object.__getattribute__(self, attr)
+        test = Watched(test.x, test.y)
+        log.clear()
+    return MNISTData(Split(full.train.x[:256], full.train.y[:256]), Split(full.val.x[:64], full.val.y[:64]),
+                     test, "tiny", None)
+
+
+def _sgd(lr):
+    return Contestant("", lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9))
+
+
+def test_a_tuning_run_never_reads_the_test_split():
+    log = []
+    data = _tiny_mnist(log)
+    r = ShootoutResult(data, (0,), 1, 64, 0.5, model_fn=lambda: MnistCNN(width=4))
+    history, test_acc, _ = r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0, test=False)
+    assert log == [] and test_acc is None and history.final("val_acc") is not None
+    r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0)  # a race run reads it, once
+    assert log
+
+
+def test_tuning_keeps_the_best_validation_rate_and_never_a_runaway_one():
+    r = tune_then_race([Tunable("SGD", _sgd, (1e6, 0.01))], _tiny_mnist(), tune_seed=0, race_seeds=(1,),
+                       num_epochs=1, model_fn=lambda: MnistCNN(width=4), verbose=False)
+    chosen, scores = r.tuning["SGD"]
+    assert chosen == 0.01 and scores[1e6][0] < scores[0.01][0]  # -inf when fit stopped on a NaN loss
+
+
+def test_tune_then_race_ranks_by_validation_with_the_test_sealed():
+    data = _tiny_mnist()
+    entries = [Tunable("slow", _sgd, (1e-5, 1e-4)), Tunable("fast", _sgd, (0.01, 0.05))]
+    r = tune_then_race(entries, data, tune_seed=0, race_seeds=(1, 2, 3), num_epochs=1,
+                       model_fn=lambda: MnistCNN(width=4), verbose=False)
+    assert r.seeds == (1, 2, 3) and r.rank_by == "val_acc" and r.sealed
+    assert set(r.tuning) == {"slow", "fast"} and r.tuning["fast"][0] in (0.01, 0.05)
+    rows = r.leaderboard()
+    assert [row["label"] for row in rows] == ["fast", "slow"]
+    assert rows[0]["val_acc_mean"] >= rows[1]["val_acc_mean"]
+    assert all(row["test_acc_mean"] is None and row["test_accs"] is None for row in rows)  # sealed
+    assert len(r.test_acc["fast"]) == 3  # measured, read once at the end
+    r.rank_by = "test_acc"
+    with pytest.raises(ValueError, match="val_acc"):
+        r.leaderboard()  # a sealed race cannot be ranked by its test split
+
+
+def test_the_race_seeds_exclude_the_tuning_seed():
+    with pytest.raises(ValueError, match="tuning seed"):
+        tune_then_race([Tunable("a", _sgd, (0.01,))], _tiny_mnist(), tune_seed=1, race_seeds=(1, 2))
+
+
+def test_scoreboard_calls_a_tie_a_tie():
+    r = ShootoutResult(None, (1, 2, 3, 4, 5), 1, 64, 0.9)
+    c = np.array([96.2, 96.6, 95.9, 96.4, 96.1])
+    r.test_acc = {"C": list(c / 100), "B": list((c + [0.6, 0.5, 0.7, -0.6, 0.6]) / 100),
+                  "A": list((c + 1.0 + [0.1, -0.1, 0.0, 0.1, -0.1]) / 100)}
+    lines = scoreboard(r, "C", "test_acc").splitlines()
+    assert lines[0].split()[0] == "contestant"
+    a, b, base = lines[1:]
+    assert a.startswith("A") and a.endswith("ahead") and "5/5" in a and "0.06" in a
+    assert b.startswith("B") and b.endswith("tie (CI covers 0)") and "4/5" in b and "0.38" in b
+    assert base.startswith("C") and base.endswith("(the baseline)")
