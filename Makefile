@@ -26,8 +26,14 @@ setup-test: $(VENV)/.installed-test
 # root (containers, some cloud VMs) must say so explicitly to Jupyter
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
+# the course's JupyterLab defaults (no "Jupyter news?" pop-up, .py sources open as notebooks), installed as
+# Binder's postBuild installs them: as labconfig/default_setting_overrides.json in a Jupyter config directory,
+# here the virtualenv's own; a learner's own settings still win
+LAB_OVERRIDES := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+
 # JupyterLab on notebooks/, on localhost only; token authentication stays on (the URL it prints holds the token)
 lab: setup
+	mkdir -p $(dir $(LAB_OVERRIDES)) && cp binder/jupyterlab_settings.json $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
 # unit tests, every notebook through nbval, and the browser tests

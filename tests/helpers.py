@@ -110,3 +110,21 @@ def stored_finder(lrs, raw_losses):
     finder.history = {"lr": [float(v) for v in lrs], "loss": raw, "raw_loss": raw}
     finder.range_test = None
     return finder
+
+
+def descendants(widget):
+    """Every widget inside ``widget`` (its children, theirs, and so on), in display order."""
+    out = []
+    for child in getattr(widget, "children", ()):
+        out += [child, *descendants(child)]
+    return out
+
+
+def full_draw_pixels(figure):
+    """The pixels of a whole matplotlib draw of a panel's figure, drawn from scratch (a copy)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = figure.fig.canvas
+    FigureCanvasAgg.draw(canvas)
+    return np.asarray(canvas.get_renderer().buffer_rgba()).copy()

@@ -1,7 +1,8 @@
 """Live widgets: one call per notebook cell, each a panel that displays, nests and tests like any widget.
 
 Every panel is an ``ipywidgets.VBox`` (:class:`~lrcourse.widgets.base.Panel`)
-holding its controls, a message line and its live ipympl figure, with the
+holding its controls, a message line and its live ipympl figure
+(:class:`~lrcourse.widgets.figure.LiveFigure`), laid out to fit one screen, with the
 same small public surface: ``controls``, ``settings()``, ``set(**values)``,
 ``curve``, ``lines``, ``figure`` and ``redraw_now()``. The work behind each
 slider is a pure function elsewhere in lrcourse
@@ -10,6 +11,7 @@ slider is a pure function elsewhere in lrcourse
 scheduler's controls come from its spec in :data:`~lrcourse.specs.SPECS`.
 
 Modules: :mod:`~lrcourse.widgets.base` (what every panel is built from),
+:mod:`~lrcourse.widgets.figure` (the live figure, and how a frame is drawn and sent fast),
 :mod:`~lrcourse.widgets.explorer`, :mod:`~lrcourse.widgets.toy_explorers`,
 :mod:`~lrcourse.widgets.finder_explorer`, :mod:`~lrcourse.widgets.train_panel`,
 :mod:`~lrcourse.widgets.shootout_panel` and :mod:`~lrcourse.widgets.stepping`.
@@ -21,8 +23,9 @@ Example:
     [0.1, 0.1, 0.05, 0.05]
 """
 from ..curves import explorer_curve  # notebook 05 imports it from here
-from .base import LiveFigure, Panel
+from .base import Panel
 from .explorer import ScheduleExplorer, explore_schedule
+from .figure import LiveFigure
 from .finder_explorer import FinderExplorer, explore_finder
 from .shootout_panel import ShootoutPanel, shootout_panel
 from .stepping import SteppingExplorer, explore_stepping

@@ -1,32 +1,39 @@
-"""What every panel is built from: a live figure, controls from specs, messages, background work.
+"""What every panel is built from: controls from specs, a layout that fits one screen, messages, background work.
 
-:class:`Panel` is an ``ipywidgets.VBox``: its children are the controls, a
-message line and the ipympl canvas of its :class:`LiveFigure`, so a panel
-displays, nests and closes like any widget. Its public surface is the same
-for every panel: ``controls``, ``settings()``, ``set(**values)``,
+:class:`Panel` is an ``ipywidgets.VBox`` holding its controls, a message
+line and the ipympl canvas of its :class:`~lrcourse.widgets.figure.LiveFigure`,
+so a panel displays, nests and closes like any widget. Its public surface is
+the same for every panel: ``controls``, ``settings()``, ``set(**values)``,
 ``figure``, ``lines``, ``redraw_now()``, and ``busy``/``wait()`` for work in
 a background thread.
+
+Every panel fits one screen: JupyterLab at 1280 x 800 with the file browser
+open shows a notebook about 950 x 680 pixels, outputs 848 pixels wide. A panel
+puts its controls in a column :data:`COLUMN_PX` wide beside its figure
+(:meth:`Panel.arrange`), every control as wide as the column, so no label,
+track, readout or button runs into another; the browser test checks both.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
-import io
 import threading
 from typing import Callable
 
 import ipywidgets as W
-import numpy as np
 
 from ..optim import OPTIMIZERS, check_optimizer
 from ..specs import SPECS, Param, spec_params
+from .figure import LiveFigure
 
-__all__ = ["STYLE", "in_kernel", "message_html", "make_control", "param_controls", "optimizer_toggle", "LiveFigure",
-           "Worker", "Panel"]
+__all__ = ["STYLE", "COLUMN_PX", "in_kernel", "message_html", "control_layout", "button", "make_control",
+           "param_controls", "optimizer_dropdown", "Worker", "Panel"]
 
 #: the style of every control: the whole description shown, never cut off
 STYLE = {"description_width": "initial"}
+
+#: the width of the column of controls beside a figure, in pixels, and of every control in it
+COLUMN_PX = 330
 
 
 def in_kernel() -> bool:
@@ -53,6 +60,26 @@ def message_html(text: str, error: bool = False) -> str:
     return f'<span style="color:{colour}; font-family:monospace">{html.escape(text)}</span>'
 
 
+def control_layout(width: int = COLUMN_PX) -> W.Layout:
+    r"""The layout of one control in a column: ``width`` pixels, so its label, track and readout stay inside.
+
+    Example:
+        >>> control_layout().width
+        '330px'
+    """
+    return W.Layout(width=f"{width}px")
+
+
+def button(description: str, icon: str = "", **kwargs) -> W.Button:
+    r"""A button as wide as its label (ipywidgets' default, 148 pixels, cuts long labels and wastes short ones).
+
+    Example:
+        >>> button("reset", "undo").layout.width
+        'auto'
+    """
+    return W.Button(description=description, icon=icon, layout=W.Layout(width="auto"), **kwargs)
+
+
 def make_control(p: Param) -> W.ValueWidget:
     r"""The control for one scheduler argument: a slider, dropdown, checkbox or range slider.
 
@@ -60,8 +87,7 @@ def make_control(p: Param) -> W.ValueWidget:
         >>> make_control(Param("gamma", "float", 0.5, 0.05, 1.0, 0.05)).value
         0.5
     """
-    layout = W.Layout(width="340px")
-    common = dict(description=p.label(), style=STYLE, layout=layout)
+    common = dict(description=p.label(), style=STYLE, layout=control_layout())
     if p.kind == "int":
         return W.IntSlider(value=p.default, min=p.lo, max=p.hi, step=p.step, **common)
     if p.kind == "float":
@@ -72,7 +98,7 @@ def make_control(p: Param) -> W.ValueWidget:
     if p.kind == "choice":
         return W.Dropdown(value=p.default, options=list(p.options), **common)
     if p.kind == "bool":
-        return W.Checkbox(value=p.default, description=p.label(), style=STYLE, indent=False)
+        return W.Checkbox(value=p.default, indent=False, **common)
     if p.kind == "range":
         return W.IntRangeSlider(value=p.default, min=p.lo, max=p.hi, step=p.step, **common)
     raise ValueError(f"unknown control kind {p.kind!r}")
@@ -95,140 +121,16 @@ def param_controls(name: str, values: dict | None = None, skip=()) -> dict:
     return controls
 
 
-def optimizer_toggle(value: str) -> W.ToggleButtons:
-    r"""Toggle buttons for :data:`~lrcourse.optim.OPTIMIZERS`, labelled with what each name means.
+def optimizer_dropdown(value: str) -> W.Dropdown:
+    r"""A dropdown of :data:`~lrcourse.optim.OPTIMIZERS`, labelled with what each name means.
 
     Example:
-        >>> optimizer_toggle("sgd_momentum").label
+        >>> optimizer_dropdown("sgd_momentum").label
         'SGD, momentum 0.9'
     """
     check_optimizer(value)
-    return W.ToggleButtons(options=[(label, key) for key, label in OPTIMIZERS.items()], value=value,
-                           description="optimizer", style=STYLE)
-
-
-def _ipympl_factory():
-    """ipympl's figure-manager factory, imported without switching pyplot's backend.
-
-    Importing ipympl switches the pyplot backend when matplotlib is loaded;
-    the course keeps static plots inline (one PNG each in the saved
-    notebook), so the previous backend is put back.
-    """
-    import matplotlib
-
-    before = matplotlib.get_backend()
-    from ipympl.backend_nbagg import new_figure_manager_given_figure
-
-    if matplotlib.get_backend() != before:
-        matplotlib.use(before)
-    return new_figure_manager_given_figure
-
-
-class LiveFigure:
-    r"""A matplotlib figure built once, shown with ipympl, and redrawn in place.
-
-    The layout is fixed (no constrained layout) and ticks are few, because
-    laying out and rendering text is most of a redraw's cost (``lrcourse bench``
-    times it). Lines added with :meth:`add_line` have a name; :attr:`lines` reads them back.
-
-    Args:
-        nrows (int): rows of axes, sharing the x axis (when ``ncols`` is 1). Default: ``1``.
-        figsize (tuple): inches. Default: ``(6.4, 3.2)``.
-        ncols (int): columns of independent axes. Default: ``1``.
-
-    Attributes:
-        fig (Figure): the matplotlib figure; ``canvas`` its ipympl canvas (a widget).
-        axes (list of Axes): row by row.
-
-    Example:
-        >>> live = LiveFigure(2)
-        >>> line = live.add_line("lr", 0, [0, 1], [0, 1])
-        >>> line.set_ydata([0, 5]); live.redraw()
-        >>> bool(live.axes[0].get_ylim()[1] >= 5), live.lines["lr"][1].tolist()
-        (True, [0.0, 5.0])
-    """
-
-    def __init__(self, nrows: int = 1, figsize=(6.4, 3.2), ncols: int = 1):
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
-
-        self.fig = Figure(figsize=figsize, facecolor="white")
-        self.fig.subplots_adjust(left=0.13 / ncols ** 0.5, right=0.97, top=0.92 if ncols > 1 else 0.96,
-                                 bottom=0.12 + 0.02 * (nrows == 1), hspace=0.12, wspace=0.35)
-        try:  # ipympl's canvas: a widget that JupyterLab updates in place
-            _ipympl_factory()(id(self.fig), self.fig)
-            self.fig.canvas.header_visible = False
-            self.fig.canvas.footer_visible = False
-            self.fig.canvas.resizable = False
-        except ImportError:  # pragma: no cover - ipympl is a dependency
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            FigureCanvasAgg(self.fig)
-        axes = self.fig.subplots(nrows, ncols, sharex=ncols == 1, squeeze=False).ravel()
-        for ax in axes:
-            ax.set_facecolor("white")
-            ax.grid(True, alpha=0.3)
-            ax.xaxis.set_major_locator(MaxNLocator(6))
-            ax.yaxis.set_major_locator(MaxNLocator(4))
-        self.axes = list(axes)
-        self._lines: dict = {}
-
-    @property
-    def canvas(self):
-        """The figure's canvas: with ipympl, a widget that a panel shows among its children."""
-        return self.fig.canvas
-
-    def add_line(self, name: str, ax, *args, **kwargs):
-        """Plot a line on ``ax`` (an index into :attr:`axes`, or an Axes) under ``name``; returns the Line2D."""
-        if name in self._lines:
-            self.remove_line(name)
-        ax = self.axes[ax] if isinstance(ax, int) else ax
-        (line,) = ax.plot(*(args or ([], [])), **kwargs)
-        self._lines[name] = line
-        return line
-
-    def remove_line(self, name: str) -> None:
-        """Remove the line called ``name`` from its axes (nothing if there is none)."""
-        line = self._lines.pop(name, None)
-        if line is not None:
-            line.remove()
-
-    @property
-    def lines(self) -> dict:
-        """``{name: (x, y)}``: a copy of every named line's data, as float arrays."""
-        return {name: (np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float))
-                for name, line in self._lines.items()}
-
-    def redraw(self, rescale: bool = True) -> None:
-        """Rescale every axis to its data (unless ``rescale=False``) and ask the canvas to redraw when idle."""
-        if rescale:
-            for ax in self.axes:
-                ax.relim()
-                ax.autoscale_view()
-        self.fig.canvas.draw_idle()
-
-    def attach_front_end(self) -> None:
-        """Put the canvas in the state JupyterLab puts it in once it shows it (``lrcourse bench`` times that).
-
-        From then on the canvas sends image diffs instead of keeping a PNG of each redraw in its state.
-        """
-        canvas = self.fig.canvas
-        if hasattr(canvas, "syncing_data_url"):
-            canvas.syncing_data_url = False
-            canvas.manager.resize(*self.fig.bbox.size)
-
-    def render(self) -> None:
-        """Draw now, and build the image the front end would fetch: one whole redraw, synchronously."""
-        canvas = self.fig.canvas
-        canvas.draw()
-        if hasattr(canvas, "get_diff_image"):  # ipympl renders when the front end asks after draw_idle
-            canvas.get_diff_image()
-
-    def png(self) -> str:
-        """The figure as it is now, as a base64-encoded PNG."""
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi="figure")
-        return base64.b64encode(buf.getvalue()).decode("ascii")
+    return W.Dropdown(options=[(label, key) for key, label in OPTIMIZERS.items()], value=value,
+                      description="optimizer", style=STYLE, layout=control_layout())
 
 
 class Worker:
@@ -277,8 +179,9 @@ class Panel(W.VBox):
     r"""An ``ipywidgets.VBox`` with named ``controls``, a ``message`` line and a :class:`LiveFigure`.
 
     Subclasses build their controls and figure, call :meth:`watch` on the
-    controls, set ``children`` (the figure's canvas among them) and define
-    :meth:`update`, which recomputes from the controls and redraws.
+    controls, lay them out with :meth:`arrange` (or set ``children``, the
+    figure's canvas among them) and define :meth:`update`, which recomputes
+    from the controls and redraws.
 
     Args:
         live (LiveFigure): the panel's figure.
@@ -286,7 +189,9 @@ class Panel(W.VBox):
 
     Attributes:
         controls (dict): every control by name; ``controls[name].value`` is its value.
-        message (ipywidgets.HTML): what the panel shows, or what went wrong.
+        message (ipywidgets.HTML): what the panel shows, or what went wrong (a few lines at most; longer
+            scrolls).
+        column, side (ipywidgets.Box): the box of controls and the box of the figure (see :meth:`arrange`).
 
     Example:
         >>> class Square(Panel):
@@ -294,7 +199,7 @@ class Panel(W.VBox):
         ...         super().__init__(LiveFigure())
         ...         self.controls = {"x": W.IntSlider(2)}
         ...         self.watch(*self.controls.values())
-        ...         self.children = [*self.controls.values(), self.message, self.figure.canvas]
+        ...         self.arrange(self.controls.values())
         ...     def update(self):
         ...         self.message.value = str(self.controls["x"].value ** 2)
         >>> panel = Square()
@@ -310,7 +215,29 @@ class Panel(W.VBox):
         self._live = live
         self._held = 0
         self._worker = Worker()
-        self.message = W.HTML()
+        self.message = W.HTML(layout=W.Layout(max_height="60px", overflow="auto"))
+        self.add_class("lrcourse-panel")  # what the browser test looks for
+
+    def arrange(self, controls, side=(), below=(), beside: bool = True) -> None:
+        r"""Lay the panel out to fit one screen, and set its ``children``.
+
+        The box of controls becomes ``column`` and the box of the figure ``side``, where a panel
+        built around this one can add its own widgets.
+
+        Args:
+            controls (iterable of widgets): in a column :data:`COLUMN_PX` wide, left of the figure.
+            side (iterable of widgets): under the figure, in its column. Default: none.
+            below (iterable of widgets): under both columns, after the message. Default: none.
+            beside (bool): ``False`` puts the controls in a row above the figure instead (for a
+                figure as wide as the panel). Default: ``True``.
+        """
+        if beside:
+            self.column = W.VBox(list(controls), layout=W.Layout(width=f"{COLUMN_PX + 8}px", flex="0 0 auto"))
+            self.side = W.VBox([self._live.canvas, *side], layout=W.Layout(flex="0 0 auto"))
+            self.children = [W.HBox([self.column, self.side]), self.message, *below]
+        else:
+            self.column, self.side = W.HBox(list(controls)), W.VBox([self._live.canvas, *side])
+            self.children = [self.column, self.side, self.message, *below]
 
     # ---- the public surface
     @property
@@ -391,9 +318,16 @@ class Panel(W.VBox):
         """Draw the figure now, as JupyterLab does when it fetches a redraw (``lrcourse bench`` times it)."""
         self._live.render()
 
-    # ---- display: the widget, plus a PNG for viewers without a kernel (GitHub, nbviewer)
+    # ---- display: the widget (its canvas keeps a PNG in the saved widget state), plus a PNG for
+    # viewers without widgets (GitHub, nbviewer)
     def _repr_mimebundle_(self, **kwargs):
         data = super()._repr_mimebundle_(**kwargs)
         if data is not None:
-            data["image/png"] = self._live.png()
+            boxes = list(self.children)
+            while boxes:  # panels inside this one (the shoot-out's explorer) keep their figure too
+                box = boxes.pop()
+                if isinstance(box, Panel):
+                    box.figure.snapshot()
+                boxes += getattr(box, "children", ())
+            data["image/png"] = self._live.snapshot()
         return data

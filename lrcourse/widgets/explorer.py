@@ -17,7 +17,8 @@ from ..curves import explorer_curve
 from ..optim import check_optimizer
 from ..plots import PALETTE
 from ..specs import EXPLORER_NAMES, SPECS, spec_params
-from .base import STYLE, LiveFigure, Panel, message_html, optimizer_toggle, param_controls
+from .base import STYLE, Panel, button, control_layout, message_html, optimizer_dropdown, param_controls
+from .figure import LiveFigure
 
 __all__ = ["ScheduleExplorer", "explore_schedule"]
 
@@ -39,6 +40,8 @@ class ScheduleExplorer(Panel):
         log (bool): a log-scale rate axis. Default: ``False``.
         optimizer (str): a name from :data:`~lrcourse.optim.OPTIMIZERS`; it
             decides what the momentum panel shows. Default: ``"sgd_momentum"``.
+        figsize (tuple): the figure's width and height in inches (100 pixels each), beside the
+            controls. Default: ``(4.8, 4.4)``.
         **params: starting values of the scheduler's own arguments.
 
     Attributes:
@@ -60,33 +63,34 @@ class ScheduleExplorer(Panel):
 
     def __init__(self, name: str = "OneCycleLR", lr: float = 0.1, num_epochs: int = 30,
                  steps_per_epoch: int = 10, x_axis: str = "epochs", log: bool = False,
-                 optimizer: str = "sgd_momentum", **params):
+                 optimizer: str = "sgd_momentum", figsize=(4.8, 4.4), **params):
         if name not in SPECS:
             raise ValueError(f"The explorer has no scheduler {name!r}. Choose one of: {', '.join(SPECS)}.")
         if x_axis not in ("epochs", "batches"):
             raise ValueError(f"x_axis must be 'epochs' or 'batches', got {x_axis!r}.")
         check_optimizer(optimizer)
         spec_params(name, params)  # unknown arguments fail here, before anything is built
-        super().__init__(LiveFigure(2, figsize=(6.4, 3.8)))
+        super().__init__(LiveFigure(2, figsize=figsize))
         self._initial = dict(name=name, lr=lr, num_epochs=num_epochs, steps_per_epoch=steps_per_epoch,
                              x_axis=x_axis, log=log, optimizer=optimizer, params=params)
         self._budget: tuple | None = None
-        self._name = W.Dropdown(options=EXPLORER_NAMES, value=name, description="scheduler", style=STYLE)
+        self._name = W.Dropdown(options=EXPLORER_NAMES, value=name, description="scheduler", style=STYLE,
+                                layout=control_layout())
         self._common = {
             "lr": W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.1, description="initial lr",
-                                   readout_format=".2e", style=STYLE),
-            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=300, description="num_epochs", style=STYLE),
-            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=500,
-                                           description="steps_per_epoch", style=STYLE),
-            "x_axis": W.ToggleButtons(options=["epochs", "batches"], value=x_axis, description="x axis",
-                                      style=STYLE),
-            "log": W.Checkbox(value=log, description="log-scale lr", indent=False),
-            "optimizer": optimizer_toggle(optimizer),
+                                   readout_format=".2e", style=STYLE, layout=control_layout()),
+            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=300, description="num_epochs", style=STYLE,
+                                      layout=control_layout()),
+            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=500, description="steps_per_epoch",
+                                           style=STYLE, layout=control_layout()),
+            "x_axis": W.Dropdown(options=["epochs", "batches"], value=x_axis, description="x axis", style=STYLE,
+                                 layout=control_layout()),
+            "log": W.Checkbox(value=log, description="log-scale lr", indent=False, layout=W.Layout(width="auto")),
+            "optimizer": optimizer_dropdown(optimizer),
         }
         self._params: dict = {}
         self._param_box = W.VBox()
-        self.buttons = {"pin": W.Button(description="pin this curve", icon="thumb-tack"),
-                        "reset": W.Button(description="reset", icon="undo")}
+        self.buttons = {"pin": button("pin this curve", "thumb-tack"), "reset": button("reset", "undo")}
         self._cache: tuple | None = None
         self._curve: dict | None = None
         self._pins: list = []
@@ -103,10 +107,8 @@ class ScheduleExplorer(Panel):
         self.buttons["pin"].on_click(lambda _: self.pin())
         self.buttons["reset"].on_click(lambda _: self.reset())
         c = self._common
-        left = W.VBox([self._name, self._param_box])
-        right = W.VBox([c["lr"], c["num_epochs"], c["steps_per_epoch"], c["x_axis"], c["optimizer"],
-                        W.HBox([c["log"], self.buttons["pin"], self.buttons["reset"]])])
-        self.children = [W.HBox([left, right]), self.message, live.canvas]
+        self.arrange([self._name, self._param_box, c["lr"], c["num_epochs"], c["steps_per_epoch"], c["x_axis"],
+                      c["optimizer"], W.HBox([c["log"], self.buttons["pin"], self.buttons["reset"]])])
         with self.holding():
             self._build_params(name, params)
 

@@ -10,7 +10,8 @@ import ipywidgets as W
 import numpy as np
 
 from ..plots import PALETTE, plot_finder
-from .base import STYLE, LiveFigure, Panel, message_html
+from .base import STYLE, Panel, control_layout, message_html
+from .figure import LiveFigure
 
 __all__ = ["FinderExplorer", "explore_finder"]
 
@@ -34,7 +35,7 @@ class FinderExplorer(Panel):
         log_loss (bool): start with a log-scale loss axis (a checkbox). Default: ``False``.
 
     Attributes:
-        controls (dict): ``smooth_f``, ``skip_start``, ``skip_end`` and ``log_loss``.
+        controls (dict): ``beta``, ``skip_start``, ``skip_end`` and ``log_loss``.
         suggestions (dict): ``{method: lr}`` for the current settings (a ``str``:
             why a method could not answer).
         curve (dict): what is plotted: ``lr``, ``loss`` (smoothed), ``raw_loss``.
@@ -48,7 +49,7 @@ class FinderExplorer(Panel):
         >>> raw = list((np.log10(lrs) + 2) ** 2)
         >>> f.history = {"lr": list(lrs), "loss": raw, "raw_loss": raw}
         >>> ex = FinderExplorer(f)
-        >>> ex.set(smooth_f=0.0)
+        >>> ex.set(beta=0.0)
         >>> round(ex.suggestions["minimum"], 6)
         0.001
     """
@@ -57,23 +58,24 @@ class FinderExplorer(Panel):
                  log_loss: bool = False):
         if not finder.history["lr"]:
             raise ValueError("The finder has no curve yet: call finder.range_test(...) first.")
-        super().__init__(LiveFigure(1, figsize=(6.4, 3.4)))
+        super().__init__(LiveFigure(1, figsize=(4.8, 3.4)))
         self.finder, self.marks = finder, dict(marks or {})
         n = len(finder.history["lr"])
-        smooth_f = finder.settings.get("smooth_f", 0.98)
+        beta = finder.settings.get("beta", 0.98)
         self.controls = {
-            "smooth_f": W.FloatSlider(value=smooth_f, min=0.0, max=0.99, step=0.01, description="smooth_f (β)",
-                                      style=STYLE, layout=W.Layout(width="320px")),
+            "beta": W.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, description="beta (β)",
+                                  style=STYLE, layout=control_layout()),
             "skip_start": W.IntSlider(value=min(skip_start, n // 3), min=0, max=max(n // 2, 1),
-                                      description="skip_start", style=STYLE),
+                                      description="skip_start", style=STYLE, layout=control_layout()),
             "skip_end": W.IntSlider(value=min(skip_end, n // 3), min=0, max=max(n // 2, 1),
-                                    description="skip_end", style=STYLE),
-            "log_loss": W.Checkbox(value=log_loss, description="log loss axis", indent=False),
+                                    description="skip_end", style=STYLE, layout=control_layout()),
+            "log_loss": W.Checkbox(value=log_loss, description="log loss axis", indent=False,
+                                   layout=control_layout()),
         }
         self.suggestions: dict = {}
         self._curve: dict | None = None
         self.watch(*self.controls.values())
-        self.children = [W.HBox(list(self.controls.values())), self.message, self.figure.canvas]
+        self.arrange(self.controls.values())
         self.update()
 
     @property
@@ -88,11 +90,11 @@ class FinderExplorer(Panel):
 
     def update(self):
         """Re-smooth, re-suggest and redraw."""
-        beta, skip_start, skip_end = (self.controls[k].value for k in ("smooth_f", "skip_start", "skip_end"))
+        beta, skip_start, skip_end = (self.controls[k].value for k in ("beta", "skip_start", "skip_end"))
         h = self.finder.history
         try:
             losses = self.finder.smoothed(beta)
-            self.suggestions = self.finder.suggestions(skip_start=skip_start, skip_end=skip_end, smooth_f=beta)
+            self.suggestions = self.finder.suggestions(skip_start=skip_start, skip_end=skip_end, beta=beta)
         except Exception as err:  # shown to the learner, never swallowed
             self.message.value = message_html(f"{type(err).__name__}: {err}", error=True)
             return
@@ -135,6 +137,6 @@ def explore_finder(finder, **kwargs) -> FinderExplorer:
         >>> finder.range_test(linear_data("cpu"), start_lr=1e-4, end_lr=1, num_iter=50, verbose=False)
         >>> ex = explore_finder(finder)
         >>> sorted(ex.suggestions)
-        ['minimum', 'slide', 'steepest', 'valley']
+        ['minimum', 'slide', 'steep', 'valley']
     """
     return FinderExplorer(finder, **kwargs)

@@ -17,7 +17,8 @@ from ..optim import make_optimizer, optimizer_label
 from ..plots import plot_leaderboard
 from ..specs import SPECS, build_scheduler, schedule_steps
 from ..tables import leaderboard_html
-from .base import LiveFigure, Panel, in_kernel, message_html
+from .base import Panel, button, in_kernel, message_html
+from .figure import LiveFigure
 from .explorer import ScheduleExplorer
 
 __all__ = ["ShootoutPanel", "shootout_panel"]
@@ -71,22 +72,27 @@ class ShootoutPanel(Panel):
                  **params):
         if result.data is None:
             raise ValueError("The shoot-out has no data: build it with shootout(...) first.")
-        super().__init__(LiveFigure(1, figsize=(6.4, 3.4)))
+        super().__init__(LiveFigure(1, figsize=(4.8, 2.3), left=1.7))
         self.result = result
         spe = result.steps_per_epoch
         self.explorer = ScheduleExplorer(name, lr=lr, num_epochs=result.num_epochs, steps_per_epoch=spe,
-                                         x_axis="epochs", optimizer=optimizer, **params)
+                                         x_axis="epochs", optimizer=optimizer, figsize=(4.8, 2.6), **params)
         self.explorer.lock_budget(result.num_epochs, spe)  # the budget is the shoot-out's: set, then locked
-        self.buttons = {"add": W.Button(description="Add to shoot-out", icon="flag-checkered",
-                                        button_style="success")}
-        self.progress = W.IntProgress(value=0, min=0, max=len(result.seeds), description="runs")
-        self.board = W.HTML()
+        for key in ("num_epochs", "steps_per_epoch"):  # locked, so the message says them instead
+            self.explorer.controls[key].layout.display = "none"
+        self.buttons = {"add": button("Add to shoot-out", "flag-checkered", button_style="success")}
+        self.progress = W.IntProgress(value=0, min=0, max=len(result.seeds), description="runs",
+                                      layout=W.Layout(width="170px"))
+        self.board = W.HTML(layout=W.Layout(max_height="110px", overflow="auto"))
         self.added: list[str] = []
         self.settings_of: dict[str, str] = {}
-        self.figure.fig.subplots_adjust(left=0.36, right=0.96, bottom=0.16, top=0.96)
         self.buttons["add"].on_click(lambda _: self.add())
-        self.children = [self.explorer, W.HBox([self.buttons["add"], self.progress]), self.message, self.board,
-                         self.figure.canvas]
+        # one screen: the Add button under the explorer's controls, the leaderboard under its curve
+        self.explorer.column.children += (W.HBox([self.buttons["add"], self.progress]),)
+        self.explorer.side.children += (self.figure.canvas,)
+        self.children = [self.explorer, self.message, self.board]
+        self.message.value = message_html(
+            f"The budget is the shoot-out's: {result.num_epochs} epochs of {spe} batches, for every contestant.")
         self.update()
 
     # ---- the explorer's controls
@@ -166,9 +172,11 @@ class ShootoutPanel(Panel):
             try:
                 out["row"] = row = self.result.add(contestant, on_run=on_run)
                 self.added.append(label)
+                key = row.get("ranked_by", "test_acc")  # a sealed shoot-out ranks by validation
                 self.message.value = message_html(
-                    f"{label} ({self.settings_of[label]}): test accuracy {100 * row['test_acc_mean']:.2f} "
-                    f"± {100 * row['test_acc_std']:.2f} % over {row['seeds']} seeds.", error=False)
+                    f"{label} ({self.settings_of[label]}): {'validation' if key == 'val_acc' else 'test'} accuracy "
+                    f"{100 * row[key + '_mean']:.2f} ± {100 * row[key + '_std']:.2f} % over {row['seeds']} seeds.",
+                    error=False)
             except Exception as err:  # shown to the learner, never swallowed
                 self.settings_of.pop(label, None)
                 self.message.value = message_html(f"{label} failed: {err}", error=True)

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..curves import STEPPING, stepping_curves
 from ..plots import PALETTE
-from .base import STYLE, LiveFigure, Panel, message_html
+from .base import STYLE, Panel, control_layout, message_html
+from .figure import LiveFigure
 
 __all__ = ["SteppingExplorer", "explore_stepping"]
 
@@ -44,12 +45,14 @@ class SteppingExplorer(Panel):
                  lr: float = 0.1):
         if name not in STEPPING:
             raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")
-        super().__init__(LiveFigure(1, figsize=(6.4, 3.2)))
+        super().__init__(LiveFigure(1, figsize=(4.8, 3.4)))
         self.controls = {
-            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=100,
+            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=100, layout=control_layout(),
                                            description="steps_per_epoch (batches)", style=STYLE),
-            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=50, description="num_epochs", style=STYLE),
-            "scheduler": W.Dropdown(options=list(STEPPING), value=name, description="scheduler", style=STYLE),
+            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=50, description="num_epochs", style=STYLE,
+                                      layout=control_layout()),
+            "scheduler": W.Dropdown(options=list(STEPPING), value=name, description="scheduler", style=STYLE,
+                                    layout=control_layout()),
         }
         self.lr = lr
         self._curve: dict | None = None
@@ -60,7 +63,7 @@ class SteppingExplorer(Panel):
         ax.set_ylabel("learning rate")
         ax.set_ylim(0, 1.5 * lr)  # both curves stay below lr; the room above holds the legend
         self.watch(*self.controls.values())
-        self.children = [W.HBox(list(self.controls.values())), self.message, self.figure.canvas]
+        self.arrange(self.controls.values())
         self.update()
 
     @property

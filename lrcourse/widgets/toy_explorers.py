@@ -10,7 +10,8 @@ import numpy as np
 
 from ..plots import PALETTE
 from ..toy import curvature, gd_regime, gradient_descent_1d, stability_limit
-from .base import STYLE, LiveFigure, Panel, message_html
+from .base import STYLE, Panel, control_layout, message_html
+from .figure import LiveFigure
 
 __all__ = ["GradientDescentExplorer", "explore_gradient_descent"]
 
@@ -48,7 +49,7 @@ class GradientDescentExplorer(Panel):
     """
 
     def __init__(self, x, y, lr: float = 0.05, w0: float = 0.0, num_steps: int = 20):
-        super().__init__(LiveFigure(1, figsize=(9.6, 3.2), ncols=3))
+        super().__init__(LiveFigure(1, figsize=(8.3, 3.0), ncols=3, left=0.55))
         self.x = np.asarray(x, dtype=float).ravel()
         self.y = np.asarray(y, dtype=float).ravel()
         self.limit = stability_limit(self.x)
@@ -57,10 +58,11 @@ class GradientDescentExplorer(Panel):
         top = round(1.5 * self.limit, 3)
         self.controls = {
             "lr": W.FloatSlider(value=lr, min=0.001, max=top, step=top / 300, readout_format=".4f",
-                                description="lr", style=STYLE, layout=W.Layout(width="420px")),
-            "num_steps": W.IntSlider(value=num_steps, min=1, max=60, description="num_steps", style=STYLE),
+                                description="lr", style=STYLE, layout=control_layout(300)),
+            "num_steps": W.IntSlider(value=num_steps, min=1, max=60, description="num_steps", style=STYLE,
+                                     layout=control_layout(260)),
             "w0": W.FloatSlider(value=w0, min=self.w_star - 4, max=self.w_star + 4, step=0.1,
-                                description="starting w", style=STYLE),
+                                description="starting w", style=STYLE, layout=control_layout(260)),
         }
         self._curve: dict | None = None
         live = self.figure
@@ -68,6 +70,7 @@ class GradientDescentExplorer(Panel):
         span = np.linspace(self.w_star - 4.5, self.w_star + 4.5, 200)
         ax_w.plot(span, [np.mean((w * self.x - self.y) ** 2) for w in span], color="#999999", lw=1)
         self._path = live.add_line("path", ax_w, [], [], "o-", color=PALETTE[0], ms=4, lw=1)
+        ax_w.set_xlim(self.w_star - 4.5, self.w_star + 4.5)  # fixed: the parabola, wherever the iterates go
         ax_w.set_xlabel("w")
         ax_w.set_ylabel("loss")
         ax_w.set_title("the loss is a parabola in w", fontsize="small")
@@ -86,7 +89,7 @@ class GradientDescentExplorer(Panel):
         ax_lr.set_xlabel("lr")
         ax_lr.set_title("loss after num_steps", fontsize="small")
         self.watch(*self.controls.values())
-        self.children = [W.HBox(list(self.controls.values())), self.message, live.canvas]
+        self.arrange(self.controls.values(), beside=False)
         self.update()
 
     @property
@@ -110,7 +113,6 @@ class GradientDescentExplorer(Panel):
         self._sweep.set_data(self._sweep_lrs, np.clip(sweep, *_CLIP))
         self._marker.set_data([lr], [np.clip(p["loss"][-1], *_CLIP)])
         self.figure.redraw()
-        self.figure.axes[0].set_xlim(self.w_star - 4.5, self.w_star + 4.5)
         regime = gd_regime(lr, self.x)
         factor = 1 - lr * self.curvature
         self.message.value = message_html(

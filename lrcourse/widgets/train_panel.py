@@ -18,7 +18,8 @@ from ..optim import check_optimizer, make_optimizer
 from ..plots import PALETTE
 from ..specs import EXPLORER_NAMES, SPECS, build_scheduler, schedule_steps, spec_params
 from ..tables import RUN_COLUMNS, histories_table, render_html
-from .base import STYLE, LiveFigure, Panel, in_kernel, message_html, optimizer_toggle, param_controls
+from .base import STYLE, Panel, button, control_layout, in_kernel, message_html, optimizer_dropdown, param_controls
+from .figure import LiveFigure
 
 __all__ = ["PROBLEMS", "Run", "TrainPanel", "train_live"]
 
@@ -102,27 +103,32 @@ class TrainPanel(Panel):
         spec_params(schedule, params, skip=(SPECS[schedule].length_param,))  # bad arguments fail here
         if auto_train and problem == "MNIST CNN":
             raise ValueError("auto_train retrains on every slider move: use it with the y=2x problems.")
-        super().__init__(LiveFigure(3, figsize=(6.4, 5.2)))
+        super().__init__(LiveFigure(3, figsize=(4.8, 4.6)))
         self.auto_train = False  # switched on at the end, once every control exists
         mnist = problem == "MNIST CNN"
         self.device, self.seed = device, seed
-        self._problem = W.ToggleButtons(options=PROBLEMS, value=problem, description="problem", style=STYLE)
-        self._name = W.Dropdown(options=EXPLORER_NAMES, value=schedule, description="scheduler", style=STYLE)
+        self._problem = W.Dropdown(options=PROBLEMS, value=problem, description="problem", style=STYLE,
+                                   layout=control_layout())
+        self._name = W.Dropdown(options=EXPLORER_NAMES, value=schedule, description="scheduler", style=STYLE,
+                                layout=control_layout())
         self._common = {
             "lr": W.FloatLogSlider(value=lr or (0.05 if mnist else 0.1), base=10, min=-4, max=1, step=0.1,
-                                   description="initial lr", readout_format=".2e", style=STYLE),
+                                   description="initial lr", readout_format=".2e", style=STYLE,
+                                   layout=control_layout()),
             "num_epochs": W.IntSlider(value=num_epochs or (3 if mnist else 20), min=1, max=30 if mnist else 200,
-                                      description="num_epochs", style=STYLE),
-            "optimizer": optimizer_toggle(optimizer),
+                                      description="num_epochs", style=STYLE, layout=control_layout()),
+            "optimizer": optimizer_dropdown(optimizer),
         }
         self._params: dict = {}
         self._param_box = W.VBox()
-        self.buttons = {"train": W.Button(description="Train", icon="play", button_style="success"),
-                        "stop": W.Button(description="Stop", icon="stop", button_style="danger", disabled=True),
-                        "clear": W.Button(description="clear runs", icon="trash")}
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=STYLE)
-        self.board = W.HTML()
-        self._show_runs = W.SelectMultiple(options=[], description="re-plot runs", style=STYLE, rows=4)
+        self.buttons = {"train": button("Train", "play", button_style="success"),
+                        "stop": button("Stop", "stop", button_style="danger", disabled=True),
+                        "clear": button("clear runs", "trash")}
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=STYLE,
+                                      layout=control_layout())
+        self.board = W.HTML(layout=W.Layout(max_height="110px", overflow="auto", flex="1 1 auto"))
+        self._show_runs = W.SelectMultiple(options=[], description="re-plot runs", style=STYLE, rows=4,
+                                           layout=W.Layout(width="250px", flex="0 0 auto"))
         live = self.figure
         ax_loss, _, ax_lr = live.axes
         ax_loss.set_ylabel("train loss")
@@ -143,10 +149,9 @@ class TrainPanel(Panel):
         self.buttons["clear"].on_click(lambda _: self.clear())
         self._show_runs.observe(lambda _: self._draw_replots(), "value")
         c = self._common
-        left = W.VBox([self._problem, self._name, self._param_box])
-        right = W.VBox([c["lr"], c["num_epochs"], c["optimizer"], W.HBox(list(self.buttons.values())),
-                        self.progress])
-        self.children = [W.HBox([left, right]), self.message, self.board, self._show_runs, live.canvas]
+        self.arrange([self._problem, self._name, self._param_box, c["lr"], c["num_epochs"], c["optimizer"],
+                      W.HBox(list(self.buttons.values())), self.progress],
+                     below=[W.HBox([self.board, self._show_runs])])
         with self.holding():
             self._build_params(schedule, params)
             if auto_train:
@@ -271,7 +276,7 @@ class TrainPanel(Panel):
 
         def callback(history):
             self.progress.value = history.num_steps
-            self._draw(history, s["problem"])
+            self._draw(history, s["problem"], send=False)  # the browser asks for frames as fast as it shows them
             history.stop_requested = self._stop
 
         def work():
@@ -332,7 +337,7 @@ class TrainPanel(Panel):
         self._current = [self.figure.add_line(key, ax, color=colour, lw=1.6, label=label)
                          for key, ax in zip(_SERIES, self.figure.axes)]
 
-    def _draw(self, history, problem: str):
+    def _draw(self, history, problem: str, send: bool = True):
         if not self._current:
             return
         for line, (x, y) in zip(self._current, _series(history, problem)):
@@ -341,7 +346,7 @@ class TrainPanel(Panel):
         loss = history.loss[np.isfinite(history.loss)]
         spread = len(loss) and loss.min() > 0 and loss.max() / loss.min() > 1e3
         self.figure.axes[0].set_yscale("log" if spread else "linear")  # a diverging loss spans decades
-        self.figure.redraw()
+        self.figure.redraw(send=send)
 
     def _draw_replots(self):
         for name in self._replotted:

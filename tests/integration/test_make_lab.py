@@ -1,4 +1,5 @@
 """`make lab` serves notebooks/ on localhost, behind a token."""
+import json
 import os
 import re
 import shutil
@@ -65,8 +66,13 @@ def test_make_lab_serves_notebooks_behind_a_token(tmp_path):
                 time.sleep(0.5)
         assert code == 403, "without the token the server must refuse"
         with urllib.request.urlopen(f"{base}?token={token}", timeout=10) as r:
-            names = {c["name"] for c in __import__("json").load(r)["content"]}
+            names = {c["name"] for c in json.load(r)["content"]}
         assert "00_start_here.ipynb" in names, "the server's root is notebooks/"
+        # the course's settings (binder/jupyterlab_settings.json, as on Binder): no "Jupyter news?" pop-up
+        settings = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+        with urllib.request.urlopen(f"{settings}?token={token}", timeout=10) as r:
+            news = json.load(r)["schema"]["properties"]["fetchNews"]["default"]
+        assert news == "false", f"make lab would ask about Jupyter news (fetchNews defaults to {news!r})"
         listening = _listening_addresses(proc.pid, port)
         assert listening, f"no process of `make lab` listens on port {port}"
         assert listening <= {"127.0.0.1"}, f"bound to {listening}: it must listen on localhost only"

@@ -6,37 +6,14 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 from lrcourse.specs import SPECS
-from lrcourse.widgets import (FinderExplorer, GradientDescentExplorer, LiveFigure, Panel, ScheduleExplorer,
-                              ShootoutPanel, SteppingExplorer, TrainPanel, explore_schedule, explore_stepping)
-from lrcourse.widgets.base import Worker, make_control, message_html
+from lrcourse.widgets import (FinderExplorer, GradientDescentExplorer, Panel, ScheduleExplorer, ShootoutPanel,
+                              SteppingExplorer, TrainPanel, explore_schedule, explore_stepping)
+from lrcourse.widgets.base import COLUMN_PX, Worker, button, make_control, message_html
 
 
-def test_live_figure_uses_ipympl_without_switching_pyplot():
-    import matplotlib
-
-    before = matplotlib.get_backend()
-    live = LiveFigure()
-    assert type(live.canvas).__module__ == "ipympl.backend_nbagg"
-    assert matplotlib.get_backend() == before
-
-
-def test_live_figure_names_its_lines_and_reads_them_back():
-    live = LiveFigure(2)
-    line = live.add_line("a", 1, [0, 1, 2], [3, 4, 5])
-    assert line.axes is live.axes[1] and live.lines["a"][1].tolist() == [3, 4, 5]
-    live.add_line("a", 0, [0], [1])  # the same name replaces the line
-    assert len(live.axes[1].lines) == 0 and live.lines["a"][1].tolist() == [1]
-    live.remove_line("a")
-    live.remove_line("not there")
-    assert live.lines == {}
-    live.attach_front_end()
-    live.render()  # what bench times: a whole redraw, synchronously
-    assert live.png()[:8] == "iVBORw0K"  # base64 of the PNG signature
-
-
-def test_every_panel_is_a_vbox_whose_children_include_its_canvas():
+def test_every_panel_is_a_vbox_that_holds_its_canvas_beside_or_under_its_controls():
     import numpy as np
-    from helpers import stored_finder
+    from helpers import descendants, stored_finder
 
     lrs = np.logspace(-4, 0, 30)
     panels = [explore_schedule("StepLR"), GradientDescentExplorer([1, 2], [2, 4]),
@@ -44,7 +21,9 @@ def test_every_panel_is_a_vbox_whose_children_include_its_canvas():
               TrainPanel("y=2x")]
     for panel in panels:
         assert isinstance(panel, W.VBox) and isinstance(panel, Panel)
-        assert panel.figure.canvas in panel.children, type(panel).__name__
+        inside = descendants(panel)
+        assert panel.figure.canvas in inside, type(panel).__name__
+        assert all(w in inside for w in panel.controls.values()), type(panel).__name__
         bundle, _ = DisplayFormatter().format(panel)  # what display(panel) sends
         assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
     for cls in (ScheduleExplorer, ShootoutPanel, SteppingExplorer):
@@ -71,10 +50,12 @@ def test_message_html_escapes_and_colours():
     assert "&lt;b&gt;" in message_html("<b>") and "#B00020" in message_html("x", error=True)
 
 
-def test_a_control_for_every_kind_of_param():
+def test_a_control_for_every_kind_of_param_as_wide_as_the_column():
     kinds = {p.kind: make_control(p) for spec in SPECS.values() for p in spec.params}
     assert set(kinds) == {"int", "float", "log", "choice", "bool", "range"}
     assert isinstance(kinds["log"], W.FloatLogSlider) and isinstance(kinds["range"], W.IntRangeSlider)
+    assert {w.layout.width for w in kinds.values()} == {f"{COLUMN_PX}px"}
+    assert button("Train", "play").layout.width == "auto"  # as wide as its label
 
 
 def test_worker_runs_one_job_at_a_time_and_waits():

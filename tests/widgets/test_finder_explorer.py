@@ -13,9 +13,9 @@ def test_the_explorer_re_reads_the_stored_curve_without_re_running():
     finder = stored_finder(LRS, (X + 2) ** 2 + 0.01)
     ex = explore_finder(finder, skip_start=0, skip_end=0, log_loss=True, marks={"limit": 0.5})
     assert ex.figure.axes[0].get_yscale() == "log"
-    ex.set(smooth_f=0.0)
+    ex.set(beta=0.0)
     assert ex.suggestions["minimum"] == pytest.approx(1e-3)
-    ex.set(smooth_f=0.9)  # the smoothed curve lags: its minimum moves right
+    ex.set(beta=0.9)  # the smoothed curve lags: its minimum moves right
     assert ex.suggestions["minimum"] > 1e-3
     np.testing.assert_array_equal(ex.curve["loss"], finder.smoothed(0.9))  # LRFinder's smoothing, not a copy
     ex.set(skip_end=50)  # the slider's end: half the points; the lowest left is the last

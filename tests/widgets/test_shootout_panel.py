@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import tiny_shootout
+from helpers import descendants, tiny_shootout
 from lrcourse.shootout import Contestant
 from lrcourse.tables import leaderboard_html
 from lrcourse.widgets import ShootoutPanel, shootout_panel
@@ -94,4 +94,6 @@ def test_shootout_panel_races_in_the_background_and_waits():
     assert panel.add(blocking=False) is None
     assert panel.wait(60) and not panel.busy
     assert panel.added == ["yours 1: StepLR"] and "yours 1: StepLR" in panel.board.value
-    assert panel.explorer in panel.children and panel.figure.canvas in panel.children
+    inside = descendants(panel)
+    assert panel.explorer in panel.children and panel.figure.canvas in inside
+    assert inside.index(panel.explorer.figure.canvas) < inside.index(panel.figure.canvas)  # the leaderboard under
