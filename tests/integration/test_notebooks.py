@@ -42,9 +42,7 @@ def test_pair_has_identical_cells(py):
 @pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
 def test_stored_notebook_was_executed_top_to_bottom(py):
     stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
-    # solution cells are stored without outputs or counts (they come last): the rest ran in order
-    counts = [c.execution_count for c in stored.cells
-              if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
+    counts = [c.execution_count for c in stored.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), "run `make notebooks` to store fresh outputs"
     errors = [o for c in stored.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"stored outputs contain an error: {errors[0].get('ename')}"
