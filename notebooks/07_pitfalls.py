@@ -816,7 +816,7 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 #
 # Open a cell to see a solution. Each one runs its check. The first nine fix the exhibits.
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_silent_loop(model, optimizer, scheduler, batches, num_epochs):
     reported = []
     for epoch in range(num_epochs):
@@ -832,7 +832,7 @@ def fixed_silent_loop(model, optimizer, scheduler, batches, num_epochs):
 
 check("07.fix_silent_loop", fixed_silent_loop)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_step_order(model, optimizer, scheduler, batches, num_epochs):
     for epoch in range(num_epochs):
         for x, y in batches:
@@ -844,7 +844,7 @@ def fixed_step_order(model, optimizer, scheduler, batches, num_epochs):
 
 check("07.fix_step_order", fixed_step_order)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_onecycle_steps(model, optimizer, batches, num_epochs):
     scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=num_epochs * len(batches))
     for epoch in range(num_epochs):
@@ -857,14 +857,14 @@ def fixed_onecycle_steps(model, optimizer, batches, num_epochs):
 
 check("07.fix_onecycle_steps", fixed_onecycle_steps)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_cosine_units(optimizer, num_epochs, steps_per_epoch):
     return CosineAnnealingLR(optimizer, T_max=num_epochs * steps_per_epoch)
 
 
 check("07.fix_cosine_units", fixed_cosine_units)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_accumulation(model, optimizer, scheduler, batches, num_epochs, accum_steps=2):
     for epoch in range(num_epochs):
         for i, (x, y) in enumerate(batches):
@@ -877,7 +877,7 @@ def fixed_accumulation(model, optimizer, scheduler, batches, num_epochs, accum_s
 
 check("07.fix_accumulation", fixed_accumulation)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_plateau_metric(optimizer, val_losses):
     warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
     plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
@@ -891,7 +891,7 @@ def fixed_plateau_metric(optimizer, val_losses):
 
 check("07.fix_plateau_metric", fixed_plateau_metric)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def save_everything(path, model, optimizer, scheduler):
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict()}, path)
@@ -908,7 +908,7 @@ fixed_resume = (save_everything, load_everything)
 
 check("07.fix_resume", fixed_resume)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_group_rates(optimizer, total_steps):
     peaks = [group["lr"] for group in optimizer.param_groups]  # one peak per group
     return OneCycleLR(optimizer, max_lr=peaks, total_steps=total_steps)
@@ -916,7 +916,7 @@ def fixed_group_rates(optimizer, total_steps):
 
 check("07.fix_group_rates", fixed_group_rates)
 
-# %% tags=["solution", "exhibit", "nbval-check-output"] jupyter={"source_hidden": true}
+# %% tags=["solution", "exhibit"] jupyter={"source_hidden": true}
 def fixed_warmup_zero(optimizer, warmup_steps):
     return LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup_steps))
 
