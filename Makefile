@@ -5,19 +5,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 
-.PHONY: lab test test-fast notebooks setup setup-test doctor data clean
+.PHONY: lab test test-fast notebooks verdicts lock setup setup-test doctor data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# the package in editable mode, reinstalled when pyproject.toml changes
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e .
+# the lock: every version the tests pass with and the notebooks were executed with (make lock writes it)
+LOCK   := constraints.txt
+
+# the package in editable mode, with the locked versions; reinstalled when pyproject.toml or the lock changes
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 setup: $(VENV)/.installed
@@ -55,6 +58,15 @@ data: setup
 # execute every notebook from its .py source and store the outputs in the paired .ipynb
 notebooks: setup-test
 	$(BIN)/lrcourse notebooks
+
+# re-run every notebook at 1 CPU thread and compare each verdict its prose states with the stored run's
+verdicts: setup-test
+	$(BIN)/lrcourse verdicts --threads 1
+
+# resolve the dependencies afresh (nothing installed) and rewrite the lock; then make notebooks and make test
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet packaging
+	PYTHONPATH=. $(BIN)/python -c "from lrcourse.lockfile import refresh_lock; print(len(refresh_lock()), 'versions written to $(LOCK)')"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -94,6 +94,20 @@ def lab_extension_dirs() -> list[Path]:
         return [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
 
 
+def _lock_checks() -> list[Check]:
+    """One line: whether the installed versions are the locked ones the course was tested with."""
+    from .lockfile import lock_differences, lock_path
+
+    if not lock_path().is_file():  # installed without the checkout: no lock to hold against
+        return []
+    differ = lock_differences()
+    detail = ("every installed package is at the tested version" if not differ else
+              ", ".join(f"{n} {have} (tested: {want})" for n, (have, want) in sorted(differ.items())))
+    return [Check("locked versions", not differ, detail,
+                  "Run `make setup`: it installs the tested versions from constraints.txt. "
+                  "Other versions may work, but the notebooks' stored outputs were made with these.")]
+
+
 def environment_checks(check_data: bool = True) -> list[Check]:
     r"""Everything ``lrcourse doctor`` checks, as a list of :class:`Check`.
 
@@ -108,6 +122,7 @@ def environment_checks(check_data: bool = True) -> list[Check]:
         v, use = _version(pkg), USES.get(pkg, "a course dependency")
         checks.append(Check(pkg, v is not None, f"{v} ({use})" if v else f"not installed ({use})",
                             f"Run `make setup` (or `pip install -e .`) to install {pkg}{wanted}."))
+    checks += _lock_checks()
     try:
         import torch  # noqa: F401  (a broken torch install fails here)
         import torchvision  # noqa: F401  (a torch/torchvision mismatch fails here)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .memory import PeakMemory
 
-__all__ = ["notebooks_dir", "tidy_notebook", "run_notebooks", "exercise_source", "exercise_pairs",
+__all__ = ["notebooks_dir", "write_source", "tidy_notebook", "run_notebooks", "exercise_source", "exercise_pairs",
            "match_exercises", "restore_notebook", "reset_exercises"]
 
 
@@ -29,6 +29,28 @@ def notebooks_dir() -> Path:
             f"No notebooks folder at {folder}: run this from a clone of the course "
             "installed with `pip install -e .` (make lab does that).")
     return folder
+
+
+_JUPYTEXT_VERSION = re.compile(r"^#\s+jupytext_version:.*\n", re.M)
+
+
+def write_source(nb, path) -> None:
+    r"""Write ``nb`` as its percent-format ``.py`` source, without the installed Jupytext's version.
+
+    Jupytext writes its own version into the header; a source that changed with
+    every Jupytext release would differ from the committed one for no reason, so
+    the course's sources carry no version (Jupytext reads them without it).
+
+    Example:
+        >>> import nbformat, tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "n.py"
+        >>> write_source(nbformat.v4.new_notebook(), p)
+        >>> "jupytext_version" in p.read_text()
+        False
+    """
+    import jupytext
+
+    Path(path).write_text(_JUPYTEXT_VERSION.sub("", jupytext.writes(nb, fmt="py:percent")))
 
 
 def _small_png(b64: str) -> str:
@@ -141,7 +163,7 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
             # both halves of the pair from the same object, the .py last: JupyterLab's jupytext
             # refuses to open a pair whose .ipynb is newer than its .py and differs from it
             jupytext.write(nb, py.with_suffix(".ipynb"))
-            jupytext.write(nb, py, fmt="py:percent")
+            write_source(nb, py)
         results.append({"notebook": py.stem, "seconds": round(seconds, 1), "peak_mb": round(peak_mb, 1)})
         if verbose:
             print(f"{py.stem}: executed in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB"
@@ -365,7 +387,7 @@ def reset_exercises(names=None, folder=None, verbose: bool = True, whole: bool =
                 if path.suffix == ".ipynb":
                     nbformat.write(nb, path)
                 else:
-                    jupytext.write(nb, path, fmt="py:percent")
+                    write_source(nb, path)
             changed += [e for e in edited if e not in changed]
             notes += [n for n in said if n not in notes]
         done[stem] = changed

@@ -82,6 +82,20 @@ def test_every_dependency_is_pinned_within_the_project_range():
             f"binder pins {req.name}=={pinned[name]}, outside pyproject.toml's {req.specifier}"
 
 
+def test_binder_installs_through_the_lock_and_pins_the_locked_versions():
+    from lrcourse.lockfile import lock_path, read_lock
+
+    lines = [code for code, _ in requirement_lines()]
+    constraints = [c.split(None, 1)[1] for c in lines if c.startswith("-c ")]
+    # pip reads a nested file's path from the folder of the file that names it
+    assert [(BINDER / c).resolve() for c in constraints] == [lock_path()], "binder/requirements.txt: -c ../constraints.txt"
+    locked = read_lock()
+    for name, version in pins().items():
+        assert name in locked, f"{name} is pinned for Binder but not in the lock: run `make lock`"
+        assert version.public == locked[name], \
+            f"Binder pins {name}=={version}, the lock says {locked[name]}: pin the locked version"
+
+
 def test_the_front_end_matches_the_widgets_and_the_kernel_is_pinned():
     pinned = pins()
     for name in ("jupyterlab", "ipykernel", "jupyterlab-widgets", "widgetsnbextension", "ipympl"):
