@@ -33,8 +33,9 @@ def setup_notebook(seed: int = 0, device=None):
         Data: ...
     """
     from .data import load_mnist
-    from .device import describe_device, pick_device, seed_everything, versions
+    from .device import apply_thread_setting, describe_device, pick_device, seed_everything, versions
 
+    apply_thread_setting()
     print(versions())
     device = pick_device(device)
     print("Device:", describe_device(device))

@@ -1,4 +1,4 @@
-"""The ``lrcourse`` command (also ``python -m lrcourse``): ``data``, ``doctor``, ``notebooks``, ``exercises``, ``bench``.
+"""The ``lrcourse`` command (also ``python -m lrcourse``): ``data``, ``doctor``, ``notebooks``, ``verdicts``, ``exercises``, ``bench``.
 
 Only argument parsing and the ``cmd_*`` functions live here; each command's
 work is in its own module (:mod:`lrcourse.doctor`, :mod:`lrcourse.nbtools`,
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from .doctor import environment_checks
-from .nbtools import reset_exercises, run_notebooks
+from .exercise_cells import reset_exercises
+from .nbtools import run_notebooks
 
 __all__ = ["main"]
 
@@ -67,6 +68,14 @@ def cmd_notebooks(args) -> int:
     return 0
 
 
+def cmd_verdicts(args) -> int:
+    from .verdicts import check_verdicts, format_flips
+
+    flips = check_verdicts(args.names or None, threads=args.threads)
+    print(format_flips(flips))
+    return 1 if flips else 0
+
+
 def cmd_bench(args) -> int:
     from .bench import format_report, run_all
 
@@ -114,6 +123,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-write", action="store_true", help="only execute them, and measure time and memory")
     p.add_argument("--json", action="store_true", help="also print the timings and peak memory as JSON")
     p.set_defaults(func=cmd_notebooks)
+    p = sub.add_parser("verdicts", help="re-run notebooks at another CPU thread count and list every verdict "
+                       "(ahead/behind/tie, within noise/excludes 0, tuned pick) that differs from the stored run")
+    p.add_argument("names", nargs="*", help="notebook stems (default: all)")
+    p.add_argument("--threads", type=int, default=1, help="torch's CPU threads in the re-run (default 1)")
+    p.set_defaults(func=cmd_verdicts)
     p = sub.add_parser("exercises", help="list the exercises; --reset writes edited exercise cells back to their gaps")
     p.add_argument("names", nargs="*", help="notebook stems or number prefixes such as 02 (default: all)")
     p.add_argument("--reset", action="store_true",

@@ -72,15 +72,37 @@ class PairedComparison:
         return float(np.mean(self.diffs))
 
     @property
+    def quantum(self) -> float:
+        """The smallest step the compared values can take: the resolution, else float32's precision of them."""
+        if self.resolution:
+            return float(self.resolution)
+        scale = float(np.max(np.abs(np.concatenate([self.a, self.b])))) or 1.0
+        return scale * float(np.finfo(np.float32).eps)
+
+    @property
     def ci(self) -> tuple[float, float]:
-        """Student's t 95% confidence interval of the mean difference (``scipy.stats.ttest_rel``)."""
+        r"""Student's t 95% confidence interval of the mean difference.
+
+        The standard deviation of the differences is never taken below that of
+        the rounding of two values to :attr:`quantum` (``quantum / √6``): a
+        difference is only known to the evaluation's resolution. Without that
+        floor, three seeds that each gain exactly one test digit would give a
+        zero-width interval and a verdict of "better"; with it, the interval is
+        about ± one resolution wide and covers 0.
+        """
         from scipy import stats
 
         d = self.diffs
-        if np.ptp(d) == 0:  # every seed gave the same difference: no spread to widen it
-            return float(d[0]), float(d[0])
-        ci = stats.ttest_rel(self.b, self.a).confidence_interval(0.95)
-        return float(ci.low), float(ci.high)
+        sd = max(float(np.std(d, ddof=1)), self.quantum / math.sqrt(6))
+        half = float(stats.t.ppf(0.975, self.n - 1)) * sd / math.sqrt(self.n)
+        return self.mean - half, self.mean + half
+
+    @property
+    def decimals(self) -> int:
+        """Decimals that show the CI's half-width to 2 significant digits (at least 2)."""
+        low, high = self.ci
+        half = (high - low) / 2
+        return max(2, 1 - math.floor(math.log10(half))) if half > 0 else 2
 
     @property
     def within_noise(self) -> bool:
@@ -109,17 +131,24 @@ class PairedComparison:
             loss, b − a: +0.13 (95% CI -0.67 to +0.93), 3 paired seeds, better on 1 of 3; within noise: the 95% CI covers 0
         """
         low, high = self.ci
+        k = self.decimals
         u = f" {self.unit}" if self.unit else ""
         res = f"; resolution {self.resolution:.2g}{u}" if self.resolution else ""
-        return (f"{self.metric}, {self.label_b} − {self.label_a}: {self.mean:+.2f}{u} (95% CI {low:+.2f} to "
-                f"{high:+.2f}{u}), {self.n} paired seeds{res}, better on {self.wins} of {self.n}; {self.verdict()}")
+        return (f"{self.metric}, {self.label_b} − {self.label_a}: {self.mean:+.{k}f}{u} (95% CI {low:+.{k}f} to "
+                f"{high:+.{k}f}{u}), {self.n} paired seeds{res}, better on {self.wins} of {self.n}; {self.verdict()}")
 
     def table(self) -> str:
-        """Each seed's two values and their difference, as aligned text."""
+        """Each seed's two values and their difference, as aligned text.
+
+        Values are shown with :attr:`decimals` digits, and each difference is
+        that of the values as shown, so every row subtracts exactly.
+        """
         u = self.unit or ""
+        k = self.decimals
         lines = [f"{'seed':>4}  {self.label_a:>14}  {self.label_b:>14}  {'B − A ' + u:>10}"]
         for s, a, b in zip(self.seeds, self.a, self.b):
-            lines.append(f"{s:>4}  {a:>14.2f}  {b:>14.2f}  {b - a:>+10.2f}")
+            a_shown, b_shown = round(float(a), k), round(float(b), k)
+            lines.append(f"{s:>4}  {a_shown:>14.{k}f}  {b_shown:>14.{k}f}  {b_shown - a_shown:>+10.{k}f}")
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["pick_device", "seed_everything", "versions", "describe_device"]
+__all__ = ["pick_device", "seed_everything", "versions", "describe_device", "apply_thread_setting"]
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -110,3 +110,25 @@ def describe_device(device: torch.device | None = None) -> str:
     if device.type == "mps":
         return "mps (Apple GPU)"
     return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def apply_thread_setting() -> int:
+    r"""Use ``LRCOURSE_THREADS`` CPU threads for torch when it is set; return the threads torch uses.
+
+    ``lrcourse verdicts`` sets it to re-run the notebooks at another thread count;
+    a learner can set it too. Unset, torch keeps its own choice (one per core).
+
+    Raises:
+        ValueError: ``LRCOURSE_THREADS`` is not a positive whole number.
+
+    Example:
+        >>> apply_thread_setting() >= 1
+        True
+    """
+    value = os.environ.get("LRCOURSE_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"LRCOURSE_THREADS must be a positive whole number such as 2, got {value!r}. "
+                             "Unset it to let torch choose.")
+        torch.set_num_threads(int(value))
+    return torch.get_num_threads()

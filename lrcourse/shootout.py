@@ -373,10 +373,10 @@ def scoreboard(result: ShootoutResult, baseline: str, metric: str = "val_acc") -
 
     Example:
         >>> r = ShootoutResult(None, (1, 2, 3), 1, 64, 0.9)
-        >>> r.test_acc = {"base": [0.95, 0.96, 0.95], "b": [0.96, 0.97, 0.96]}
+        >>> r.test_acc = {"base": [0.95, 0.96, 0.95], "b": [0.97, 0.97, 0.96]}
         >>> print(scoreboard(r, "base", "test_acc"))  # doctest: +NORMALIZE_WHITESPACE
         contestant  peak lr  test acc %  − base (95% CI), pp  wins  sign test p  verdict
-        b                         96.33  +1.00 (+1.00 to +1.00)   3/3         0.25  ahead
+        b                         96.67  +1.33 (-0.10 to +2.77)   3/3         0.25  tie (CI covers 0)
         base                      95.33  (the baseline)
     """
     from scipy.stats import binomtest  # noqa: I001
@@ -392,9 +392,9 @@ def scoreboard(result: ShootoutResult, baseline: str, metric: str = "val_acc") -
         if label == baseline:
             lines.append(f"{start}  (the baseline)")
             continue
-        low, high = c.ci
-        nonzero = int(np.sum(c.diffs != 0))
+        (low, high), nonzero = c.ci, int(np.sum(c.diffs != 0))
         p = binomtest(c.wins, nonzero).pvalue if nonzero else 1.0
         verdict = "tie (CI covers 0)" if c.within_noise else ("ahead" if c.mean > 0 else "behind")
-        lines.append(f"{start}  {c.mean:+.2f} ({low:+.2f} to {high:+.2f})   {c.wins}/{c.n}  {p:>11.2f}  {verdict}")
+        lines.append(f"{start}  {c.mean:+.{c.decimals}f} ({low:+.{c.decimals}f} to {high:+.{c.decimals}f})   "
+                     f"{c.wins}/{c.n}  {p:>11.2f}  {verdict}")
     return "\n".join(lines)

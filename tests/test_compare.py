@@ -32,9 +32,32 @@ def test_lower_is_better_for_losses():
     assert c.mean < 0 and c.wins == 3 and c.verdict().startswith("StepLR is better")
 
 
-def test_identical_differences_give_a_zero_width_interval():
-    c = paired_difference([1, 2, 3], [2, 3, 4])
-    assert c.ci == (1.0, 1.0) and not c.within_noise
+def test_identical_one_digit_gains_are_not_better():
+    # three seeds that each gain exactly one test digit: the difference is only known to ± a digit
+    c = paired_difference([95.0, 95.5, 96.0], [95.1, 95.6, 96.1], unit="pp", resolution=0.1)
+    low, high = c.ci
+    half = stats.t.ppf(0.975, 2) * (0.1 / math.sqrt(6)) / math.sqrt(3)
+    assert (low, high) == pytest.approx((0.1 - half, 0.1 + half))
+    assert high - low > 0 and c.within_noise and "within noise" in c.summary()
+
+
+def test_identical_differences_without_a_resolution_still_have_a_width():
+    c = paired_difference([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    low, high = c.ci
+    assert low < 1.0 < high  # float32's precision of the values, not zero
+    assert not c.within_noise  # a difference of 1 is far beyond that
+
+
+def test_digits_follow_the_interval_and_rows_subtract():
+    c = paired_difference([0.2941, 0.3012, 0.2987], [0.2985, 0.3049, 0.3031], metric="loss")
+    low, high = c.ci
+    k = c.decimals
+    assert k >= 3 and (high - low) / 2 >= 10 ** -k  # the half-width shows at least 2 significant digits
+    assert f"(95% CI {low:+.{k}f} to {high:+.{k}f})" in c.summary()
+    for row in c.table().splitlines()[1:]:
+        _, a, b, diff = row.split()
+        assert round(float(b) - float(a), k) == float(diff)
+    assert paired_difference([1, 2, 3], [2, 4, 3]).decimals == 2
 
 
 @pytest.mark.parametrize("a, b, match", [([1.0], [2.0], "at least 2 seeds"), ([1, 2], [1, 2, 3], "same order"),

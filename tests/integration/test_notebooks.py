@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from lrcourse.checks import exercises
-from lrcourse.nbtools import exercise_pairs, exercise_source
+from lrcourse.exercise_cells import exercise_pairs, exercise_source
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("*.py"))
@@ -91,7 +91,7 @@ def test_exercise_cells_are_generated_from_their_solutions(py):
     assert not untagged, "tag every exercise cell 'exercise' so `lrcourse exercises --reset` finds it"
     for exercise, solution in pairs:
         assert exercise.source == exercise_source(solution.source), (
-            "an exercise cell is its solution with the answer left as a gap (lrcourse.nbtools.exercise_source)")
+            "an exercise cell is its solution with the answer left as a gap (lrcourse.exercise_cells.exercise_source)")
         assert "Not yet" in json.dumps(exercise.outputs, ensure_ascii=False), "the blank check gives a hint"
 
 
@@ -106,3 +106,16 @@ def test_deterministic_cells_are_compared(py):
 def test_stored_notebook_is_not_mostly_base64(py):
     size = py.with_suffix(".ipynb").stat().st_size
     assert size < 400_000, f"{py.stem}.ipynb is {size:,} bytes: trim figures"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_every_number_the_prose_quotes_is_printed_above(py):
+    """Numbers in prose are outputs (lrcourse.prose): a re-executed notebook can't leave its text behind."""
+    from lrcourse.prose import unbacked_numbers
+
+    stored = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    missing = unbacked_numbers(stored)
+    assert not missing, (
+        f"{len(missing)} number(s) in {py.stem}'s prose are printed by no output. Quote the output, or write "
+        "a setting as `code`, a theory value as $math$:\n"
+        + "\n".join(f"  cell {q.cell}: {q.text!r} in ...{q.context}..." for q in missing))

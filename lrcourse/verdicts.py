@@ -1,0 +1,151 @@
+"""Verdicts that hold on any machine: re-run the notebooks at another thread count and compare what they conclude.
+
+CPU results differ bit for bit with torch's thread count, so a learner on an
+8-core laptop does not get the stored run's numbers. The verdicts must not
+change: a paired comparison that is "within noise" or whose CI "excludes 0",
+a shoot-out row that is "ahead", "behind" or a "tie", a tuned rate picked from
+a grid, and the epochs at which ``ReduceLROnPlateau`` reduced.
+:func:`extract_verdicts` reads them from a notebook's outputs;
+:func:`check_verdicts` (``lrcourse verdicts``, ``make verdicts``) executes the
+notebooks again at another thread count and lists every verdict that differs
+from the stored run's.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+__all__ = ["Flip", "extract_verdicts", "compare_verdicts", "check_verdicts", "format_flips"]
+
+# "final validation loss, B − A: ... ; B is better: the 95% CI excludes 0" (compare.PairedComparison.summary)
+_PAIRED = re.compile(r"^\s*(?P<key>[^:\n]+ − [^:\n]+?): .*; (?P<verdict>within noise|.+? is better)\b")
+# "tuned AdamW + cosine   val acc by peak rate (...) -> 0.01"
+_TUNED = re.compile(r"^\s*(?P<key>tuned .+?)\s{2,}.*-> (?P<verdict>\S+)\s*$")
+# a scoreboard row: "AdamW + WSD   0.01   95.84  -0.04 (-1.02 to +0.94)   2/5   1.00  tie (CI covers 0)"
+_ROW = re.compile(r"^\s*(?P<key>\S.*?)\s{2,}(?P<lr>\S+)\s+[\d.]+\s+[-+][\d.]+ \(.*\)\s+\d+/\d+\s+[\d.]+\s+"
+                  r"(?P<verdict>tie \(CI covers 0\)|ahead|behind)\s*$")
+# a plateau reduction: "epoch 6: ... so lr 0.1 -> 0.05" (curves.plateau_trace), per seed where one is named
+_REDUCED = re.compile(r"epoch (\d+): (?:(?!epoch \d+:).)*?so lr ([\d.e-]+) -> ([\d.e-]+)")
+
+
+@dataclass(frozen=True)
+class Flip:
+    r"""One verdict that differs between two runs of a notebook.
+
+    Example:
+        >>> Flip("08_capstone", "SGD + cosine (scoreboard 1)", "behind", "tie (CI covers 0)").notebook
+        '08_capstone'
+    """
+
+    notebook: str
+    key: str
+    stored: str | None
+    rerun: str | None
+
+
+def _lines(nb):
+    from .prose import output_text
+
+    return output_text(nb).splitlines()
+
+
+def extract_verdicts(nb) -> dict[str, str]:
+    r"""Every verdict a notebook's outputs state, keyed by what it is about.
+
+    A key that recurs (the same contestant on two scoreboards) is numbered in order.
+
+    Example:
+        >>> import nbformat
+        >>> out = nbformat.v4.new_output("stream", name="stdout", text=(
+        ...     "test accuracy, StepLR − fixed: +1.8 pp (95% CI -1.5 to +5.1 pp), 3 paired seeds; within noise: x\n"
+        ...     "tuned SGD + cosine   val acc by peak rate (0.1: 94.8%) -> 0.1\n"))
+        >>> extract_verdicts(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[out])]))
+        {'test accuracy, StepLR − fixed': 'within noise', 'tuned SGD + cosine': '-> 0.1'}
+    """
+    found: dict[str, str] = {}
+    seen: Counter = Counter()
+
+    def add(key: str, verdict: str):
+        seen[key] += 1
+        found[key if seen[key] == 1 else f"{key} ({seen[key]})"] = verdict
+
+    for line in _lines(nb):
+        if m := _PAIRED.match(line):
+            add(m["key"].strip(), m["verdict"])
+        elif m := _TUNED.match(line):
+            add(m["key"].strip(), f"-> {m['verdict']}")
+        elif m := _ROW.match(line):
+            add(f"{m['key'].strip()} (scoreboard row)", f"{m['verdict']} at lr {m['lr']}")
+        elif reductions := _REDUCED.findall(line):
+            seed = re.match(r"\s*(seed \d+):", line)
+            where = seed.group(1) if seed else "plateau"
+            add(f"{where} reductions", ", ".join(f"epoch {e}: {a} -> {b}" for e, a, b in reductions))
+    return found
+
+
+def compare_verdicts(stored: dict[str, str], rerun: dict[str, str], notebook: str = "") -> list[Flip]:
+    r"""The verdicts that differ, including one that only one of the runs states.
+
+    Example:
+        >>> compare_verdicts({"a": "ahead", "b": "tie"}, {"a": "ahead", "b": "behind"}, "08")
+        [Flip(notebook='08', key='b', stored='tie', rerun='behind')]
+    """
+    keys = list(stored) + [k for k in rerun if k not in stored]
+    return [Flip(notebook, k, stored.get(k), rerun.get(k)) for k in keys if stored.get(k) != rerun.get(k)]
+
+
+def _threads_of(nb) -> str:
+    match = re.search(r"Device: (.+)", "\n".join(_lines(nb)))
+    return match.group(1).strip() if match else "unknown device"
+
+
+def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = True) -> list[Flip]:
+    r"""Execute notebooks at ``threads`` CPU threads and compare their verdicts with the stored outputs'.
+
+    Nothing is written; each notebook runs in a fresh kernel from its ``.py``
+    (so the stored ``.ipynb`` must come from the same source: ``make notebooks``).
+
+    Args:
+        names (list of str, optional): notebook stems. Default: all.
+        threads (int): torch's CPU threads in the re-run. Default: ``1``.
+        folder (path, optional): where the notebooks are. Default: the checkout's ``notebooks/``.
+        verbose (bool): print a line per notebook. Default: ``True``.
+
+    Returns:
+        list of Flip: every verdict that differs (empty when all agree).
+
+    Example:
+        >>> check_verdicts(["08_capstone"], threads=1)  # doctest: +SKIP
+        08_capstone: 19 verdicts (stored: cpu (2 threads); re-run: cpu (1 threads)), 0 differ
+        []
+    """
+    import nbformat
+
+    from .nbtools import execute_notebook, notebook_sources
+
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive whole number, got {threads!r}.")
+    flips: list[Flip] = []
+    for py in notebook_sources(names, folder):
+        stored_nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+        rerun_nb, _, _ = execute_notebook(py, threads=threads)
+        stored, rerun = extract_verdicts(stored_nb), extract_verdicts(rerun_nb)
+        found = compare_verdicts(stored, rerun, py.stem)
+        flips += found
+        if verbose:
+            print(f"{py.stem}: {len(stored)} verdicts (stored: {_threads_of(stored_nb)}; re-run: "
+                  f"{_threads_of(rerun_nb)}), {len(found)} differ", flush=True)
+    return flips
+
+
+def format_flips(flips: list[Flip]) -> str:
+    r"""The flips as lines for a person: notebook, what, stored verdict, re-run verdict.
+
+    Example:
+        >>> print(format_flips([Flip("08", "SGD + cosine", "behind", "tie")]))
+        08  SGD + cosine: stored 'behind', re-run 'tie'
+    """
+    if not flips:
+        return "Every verdict is the same in both runs."
+    return "\n".join(f"{f.notebook}  {f.key}: stored {f.stored!r}, re-run {f.rerun!r}" for f in flips)
