@@ -14,7 +14,7 @@ from typing import Iterator
 import torch
 
 from .device import pick_device
-from .mnist_files import (DataError, data_root, download_mnist, load_mnist_sample, mnist_files_status, raw_folder,
+from .mnist_files import (IDX_FILES, DataError, data_root, download_mnist, load_mnist_sample, mnist_files_status, raw_folder,
                           read_mnist_files, stratified_split)
 
 __all__ = ["MNIST_MEAN", "MNIST_STD", "SAMPLE_SPLIT", "FULL_VAL_SIZE", "CPU_BUDGET", "SIZE_ENV", "data_size", "clear_cache", "Split", "MNISTData", "normalize", "mnist_arrays", "load_mnist", "linear_data", "noisy_linear_data"]
@@ -192,29 +192,30 @@ def mnist_arrays(
     if key in _CACHE:
         return _CACHE[key]
 
-    why = ""
+    why, usual = "", False  # usual: no MNIST files at all, the ordinary offline case the note explains
     out = None
     if source in {"auto", "torchvision"}:
+        raw = raw_folder(root)
         status, detail = mnist_files_status(root)
+        failed = ""
         if status != "ok" and download and os.environ.get("LRCOURSE_OFFLINE") != "1":
             try:
                 download_mnist(root)
-                status, detail = mnist_files_status(root)
-            except DataError as err:
-                why = "the download failed"
-                if status == "corrupt":
-                    why = (f"{detail}; could not re-download ({err}). Delete "
-                           f"{raw_folder(root)} and run `lrcourse data` when online")
-        elif status == "missing":
-            why = ""
-        elif status == "corrupt":
-            why = f"{detail}; delete {raw_folder(root)} and run `lrcourse data` to fetch it again"
+            except DataError as err:  # its message says what failed and what to do
+                failed = str(err).rstrip(".")
+            status, detail = mnist_files_status(root)
+        if status == "missing" and not any((raw / name).exists() for name in IDX_FILES):
+            usual = not failed
+            why = f"no MNIST files in {raw}; {failed or 'run `lrcourse data` to download them'}"
+        elif status != "ok":  # a file is missing, truncated, garbage or does not match its checksum
+            why = f"{detail}; delete {raw} and run `lrcourse data` to fetch it again"
+            why += f" (a download was tried: {failed})" if failed else ""
         if status == "ok":
             try:
                 xtr, ytr, xte, yte = read_mnist_files(root)
             except Exception as err:  # a file that passes the header check but still fails
-                why = (f"MNIST files in {raw_folder(root)} could not be read ({err}); "
-                       "delete them and run `lrcourse data`")
+                why = (f"the MNIST files in {raw} could not be read ({type(err).__name__}: {err}); "
+                       f"delete {raw} and run `lrcourse data` to fetch them again")
             else:
                 n_val = FULL_VAL_SIZE if len(ytr) > 2 * FULL_VAL_SIZE else max(1, len(ytr) // 10)
                 tr, va = stratified_split(ytr, (len(ytr) - n_val, n_val))
@@ -230,7 +231,7 @@ def mnist_arrays(
     if out is None:
         images, labels = load_mnist_sample()
         tr, va, te = stratified_split(labels, SAMPLE_SPLIT)
-        reason = f" It could not be used: {why}." if why else ""
+        reason = f" It could not be used: {why}." if why and not usual else ""
         out = {
             "train": (images[tr], labels[tr]),
             "val": (images[va], labels[va]),

@@ -94,22 +94,28 @@ def mnist_files_status(root: Path | str | None = None) -> tuple[str, str]:
     missing = [n for n in IDX_FILES if not (raw / n).is_file()]
     if missing:
         return "missing", f"{len(missing)} of 4 files missing in {raw}: " + ", ".join(missing)
-    bad = []
+    bad, counts = [], {}
     for name, md5 in _idx_files().items():
         gz = raw / (name + ".gz")
         if gz.is_file() and _md5(gz) != md5:  # downloaded archive: verify its checksum
             bad.append(gz.name + " (checksum mismatch)")
-        expected_magic = 2051 if "images" in name else 2049
+        images = "images" in name
         with open(raw / name, "rb") as f:
-            head = f.read(8)
-        if len(head) < 8 or int.from_bytes(head[:4], "big") != expected_magic:
+            head = f.read(16 if images else 8)
+        if len(head) < 8 or int.from_bytes(head[:4], "big") != (2051 if images else 2049):
             bad.append(name + " (not an IDX file)")
             continue
-        count = int.from_bytes(head[4:8], "big")
-        item = 28 * 28 if "images" in name else 1
-        header = 16 if "images" in name else 8
-        if (raw / name).stat().st_size != header + count * item:
+        counts[name] = count = int.from_bytes(head[4:8], "big")
+        if images and head[8:16] != (28).to_bytes(4, "big") * 2:
+            bad.append(name + " (its images are not 28 x 28)")
+        elif (raw / name).stat().st_size != (16 + count * 28 * 28 if images else 8 + count):
             bad.append(name + " (truncated or padded)")
+        elif not images and max((raw / name).read_bytes()[8:], default=0) > 9:
+            bad.append(name + " (labels outside 0-9)")
+    for prefix in ("train", "t10k"):
+        n_img, n_lab = counts.get(f"{prefix}-images-idx3-ubyte"), counts.get(f"{prefix}-labels-idx1-ubyte")
+        if n_img is not None and n_lab is not None and n_img != n_lab:
+            bad.append(f"{prefix}-images-idx3-ubyte and {prefix}-labels-idx1-ubyte ({n_img:,} images, {n_lab:,} labels)")
     if bad:
         return "corrupt", f"bad files in {raw}: " + ", ".join(bad)
     return "ok", str(raw)

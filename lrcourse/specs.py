@@ -12,6 +12,7 @@ Nothing here imports ipywidgets; the widgets build their controls from it.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -59,6 +60,42 @@ class Param:
     def label(self) -> str:
         """The control's label: the name, and its unit in brackets."""
         return f"{self.name} ({self.unit})" if self.unit else self.name
+
+    def check(self, value, scheduler: str = "") -> None:
+        r"""Refuse a value this control cannot hold (a slider would silently move it to its nearest end).
+
+        The ``ValueError`` names the setting, the values it takes and an example.
+
+        Example:
+            >>> Param("step_size", "int", 10, 1, 50, 1, "epochs").check(0, "StepLR")
+            Traceback (most recent call last):
+            ...
+            ValueError: StepLR's step_size must be an integer from 1 to 50 (epochs), got 0; for example step_size=10.
+        """
+        lo, hi = (10.0 ** self.lo, 10.0 ** self.hi) if self.kind == "log" else (self.lo, self.hi)
+        unit = f" ({self.unit})" if self.unit else ""
+        if self.kind == "int":
+            ok, allowed = _is_int(value) and lo <= value <= hi, f"an integer from {lo:g} to {hi:g}{unit}"
+        elif self.kind in ("float", "log"):  # a log slider's ends are powers of ten: allow their rounding
+            ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                  and lo - 1e-9 * abs(lo) <= value <= hi + 1e-9 * abs(hi))  # NaN and inf fail too
+            allowed = f"a number from {lo:g} to {hi:g}{unit}"
+        elif self.kind == "choice":
+            ok, allowed = value in self.options, "one of " + ", ".join(repr(o) for o in self.options)
+        elif self.kind == "bool":
+            ok, allowed = isinstance(value, bool), "True or False"
+        else:  # "range": two integers, the first no larger than the second
+            ok = (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value)
+                  and lo <= value[0] <= value[1] <= hi)
+            allowed = f"two integers from {lo:g} to {hi:g}{unit}, the first no larger than the second"
+        if not ok:
+            owner = f"{scheduler}'s " if scheduler else ""
+            raise ValueError(f"{owner}{self.name} must be {allowed}, got {value!r}; "
+                             f"for example {self.name}={self.default!r}.")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -280,8 +317,9 @@ def spec_params(name: str, values: dict | None = None, skip=()) -> dict:
     r"""Every argument of scheduler ``name``'s spec but those in ``skip``: ``values`` over the defaults.
 
     Raises:
-        ValueError: for an unknown scheduler, or a value that names no argument
-            (or one in ``skip``, which the caller sets itself).
+        ValueError: for an unknown scheduler, a value that names no argument
+            (or one in ``skip``, which the caller sets itself), or a value its
+            control cannot hold (see :meth:`Param.check`).
 
     Example:
         >>> spec_params("StepLR", {"gamma": 0.25})
@@ -294,6 +332,9 @@ def spec_params(name: str, values: dict | None = None, skip=()) -> dict:
     unknown = sorted(set(values) - set(params))
     if unknown:
         raise ValueError(f"{name} has no argument {', '.join(unknown)}; its arguments: {', '.join(params)}.")
+    for p in SPECS[name].params:
+        if p.name in values:
+            p.check(values[p.name], name)
     return {**params, **values}
 
 

@@ -101,8 +101,7 @@ def scheduler_interval(scheduler, step_per: str | None = None) -> str:
         >>> scheduler_interval(torch_sched.OneCycleLR(opt, 0.1, total_steps=10))
         'batch'
     """
-    if step_per not in (None, "batch", "epoch"):
-        raise ValueError(f"step_per must be None, 'batch' or 'epoch', got {step_per!r}.")
+    _check_step_per(step_per)
     if isinstance(scheduler, torch_sched.ReduceLROnPlateau):
         if step_per == "batch":
             raise ValueError("ReduceLROnPlateau watches a validation metric; it steps once per epoch.")
@@ -113,6 +112,12 @@ def scheduler_interval(scheduler, step_per: str | None = None) -> str:
         if cls.__name__ in SPECS:
             return SPECS[cls.__name__].interval
     return "epoch"
+
+
+def _check_step_per(step_per) -> None:
+    if step_per not in (None, "batch", "epoch"):
+        raise ValueError(f"step_per must be None (each scheduler steps as its spec says), 'batch' or 'epoch', "
+                         f"got {step_per!r}; for example fit(..., step_per='epoch').")
 
 
 def _as_split(data, name: str) -> Split | None:
@@ -156,11 +161,7 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
 
 
 def _momentum(group: dict):
-    if "momentum" in group:
-        return group["momentum"]
-    if "betas" in group:
-        return group["betas"][0]
-    return None
+    return group["momentum"] if "momentum" in group else group["betas"][0] if "betas" in group else None
 
 
 def fit(
@@ -205,8 +206,7 @@ def fit(
         step_per (str, optional): ``"batch"`` or ``"epoch"``, to override when
             the non-plateau schedulers step. Default: ``None`` (as above).
         monitor (str): ``"val_loss"`` or ``"val_acc"``, what ReduceLROnPlateau
-            watches (falls back to the training loss without validation data).
-            Default: ``"val_loss"``.
+            watches; it needs validation data. Default: ``"val_loss"``.
         generator (torch.Generator, optional): fixes the data order.
         progress (bool): show a tqdm progress bar. Default: ``True``.
         callback (callable, optional): ``callback(history)``, called after every
@@ -246,6 +246,7 @@ def fit(
         raise ValueError(f"num_epochs must be an integer >= 1, got {num_epochs!r}.")
     if monitor not in ("val_loss", "val_acc"):
         raise ValueError(f"monitor must be 'val_loss' or 'val_acc', got {monitor!r}.")
+    _check_step_per(step_per)  # even with no scheduler to step
     if isinstance(data, MNISTData):
         train, val = data.train, (val_data if val_data is not None else data.val)
     else:
@@ -267,6 +268,11 @@ def fit(
         if s.optimizer is not optimizer:
             raise ValueError(f"{type(s).__name__} is attached to a different optimizer than the one passed to fit().")
     intervals = [scheduler_interval(s, step_per) for s in schedulers]
+    if "plateau" in intervals and val is None:
+        raise ValueError("ReduceLROnPlateau watches a validation split: pass val_data=(x, y), held out of the "
+                         "training data (never the test set), or an MNISTData, whose .val fit uses.")
+    if "plateau" in intervals and monitor == "val_acc" and torch.is_floating_point(val.y):
+        raise ValueError("monitor='val_acc' needs class labels, and this data is regression: use monitor='val_loss'.")
     per_batch = [s for s, i in zip(schedulers, intervals) if i == "batch"]
     per_epoch = [s for s, i in zip(schedulers, intervals) if i == "epoch"]
     plateau = [s for s, i in zip(schedulers, intervals) if i == "plateau"]
@@ -346,7 +352,7 @@ def fit(
             s.step()
         for s in plateau:
             metric = {"val_loss": val_loss, "val_acc": val_acc}[monitor]
-            s.step(train_loss if metric is None else metric)
+            s.step(metric)
         if bar is not None:
             shown = {"loss": f"{train_loss:.4g}"}
             if val_acc is not None:

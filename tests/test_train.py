@@ -153,6 +153,24 @@ def test_fit_bad_arguments(kwargs, match):
         fit(model, linear_data("cpu"), opt, sched, progress=False, **kwargs)
 
 
+def test_unknown_step_per_is_an_error_even_without_a_scheduler():
+    model = linear_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match=r"step_per must be None .*'batch' or 'epoch', got 'minute'.*step_per='epoch'"):
+        fit(model, linear_data("cpu"), opt, step_per="minute", progress=False)
+    assert not any(p.grad is not None for p in model.parameters()), "refused before training a single step"
+
+
+def test_plateau_without_validation_data_is_a_clear_error():
+    model = linear_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match=r"validation split: pass val_data=.*never the test set"):
+        fit(model, noisy_linear_data(64, device="cpu"), opt, S.ReduceLROnPlateau(opt), progress=False)
+    with pytest.raises(ValueError, match=r"monitor='val_acc' needs class labels.*monitor='val_loss'"):
+        fit(model, noisy_linear_data(64, device="cpu"), opt, S.ReduceLROnPlateau(opt, mode="max"),
+            val_data=noisy_linear_data(16, seed=2, device="cpu"), monitor="val_acc", progress=False)
+
+
 def test_fit_rejects_empty_data_and_foreign_scheduler():
     model = linear_model()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)

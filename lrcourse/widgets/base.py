@@ -261,7 +261,8 @@ class Panel(W.VBox):
         arguments can follow in the same call.
 
         Raises:
-            ValueError: for a name that is not a control.
+            ValueError: for a name that is not a control, or a scheduler
+                argument its control cannot hold (see :meth:`~lrcourse.specs.Param.check`).
         """
         known = set(self.controls)
         if "name" in values and "name" in self.controls:  # a new scheduler brings its own controls
@@ -270,6 +271,10 @@ class Panel(W.VBox):
         if unknown:
             raise ValueError(f"{type(self).__name__} has no control {', '.join(unknown)}. "
                              f"Its controls: {', '.join(self.controls)}.")
+        name = values["name"] if "name" in values else getattr(self.controls.get("name"), "value", None)
+        if name in SPECS:  # its arguments are checked as at construction; the run's length follows the run
+            spec_params(name, {k: v for k, v in values.items()
+                               if k != SPECS[name].length_param and k in {p.name for p in SPECS[name].params}})
         pending = dict(values)
         with self.holding():
             while pending:  # in the order of the controls: a new scheduler rebuilds the ones after it

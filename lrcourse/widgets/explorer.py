@@ -16,7 +16,7 @@ import numpy as np
 from ..curves import explorer_curve
 from ..optim import check_optimizer
 from ..plots import PALETTE
-from ..specs import EXPLORER_NAMES, SPECS, spec_params
+from ..specs import EXPLORER_NAMES, SPECS, Param, spec_params
 from .base import STYLE, Panel, button, control_layout, message_html, optimizer_dropdown, param_controls
 from .figure import LiveFigure
 
@@ -69,7 +69,9 @@ class ScheduleExplorer(Panel):
         if x_axis not in ("epochs", "batches"):
             raise ValueError(f"x_axis must be 'epochs' or 'batches', got {x_axis!r}.")
         check_optimizer(optimizer)
-        spec_params(name, params)  # unknown arguments fail here, before anything is built
+        _check_budget(num_epochs, steps_per_epoch)
+        Param("lr", "log", 0.1, -5, 1).check(lr)  # the range of the initial-lr slider below
+        spec_params(name, params)  # unknown arguments, and values no control can hold, fail here
         super().__init__(LiveFigure(2, figsize=figsize))
         self._initial = dict(name=name, lr=lr, num_epochs=num_epochs, steps_per_epoch=steps_per_epoch,
                              x_axis=x_axis, log=log, optimizer=optimizer, params=params)
@@ -79,10 +81,10 @@ class ScheduleExplorer(Panel):
         self._common = {
             "lr": W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.1, description="initial lr",
                                    readout_format=".2e", style=STYLE, layout=control_layout()),
-            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=300, description="num_epochs", style=STYLE,
-                                      layout=control_layout()),
-            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=500, description="steps_per_epoch",
-                                           style=STYLE, layout=control_layout()),
+            "num_epochs": W.IntSlider(value=num_epochs, min=1, max=max(300, num_epochs), description="num_epochs",
+                                      style=STYLE, layout=control_layout()),
+            "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=max(500, steps_per_epoch),
+                                           description="steps_per_epoch", style=STYLE, layout=control_layout()),
             "x_axis": W.Dropdown(options=["epochs", "batches"], value=x_axis, description="x axis", style=STYLE,
                                  layout=control_layout()),
             "log": W.Checkbox(value=log, description="log-scale lr", indent=False, layout=W.Layout(width="auto")),
@@ -193,9 +195,7 @@ class ScheduleExplorer(Panel):
             >>> ex.controls["total_steps"].value, ex.controls["num_epochs"].disabled
             (6, True)
         """
-        for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+        _check_budget(num_epochs, steps_per_epoch)
         self._budget = (num_epochs, steps_per_epoch)
         self._initial.update(num_epochs=num_epochs, steps_per_epoch=steps_per_epoch)
         with self.holding():
@@ -325,6 +325,12 @@ class ScheduleExplorer(Panel):
                 w.value = init[key]
             self._name.value = init["name"]
             self._build_params(init["name"], init["params"])
+
+
+def _check_budget(num_epochs, steps_per_epoch) -> None:
+    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
 
 
 def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:

@@ -206,6 +206,38 @@ def test_explorer_bad_arguments():
         explorer_curve("StepLR", num_epochs=0)
 
 
+def _beyond(p):
+    """A value the control of ``p`` cannot hold (a slider would move it to its nearest end)."""
+    if p.kind in ("int", "range"):
+        return p.lo - 1 if p.kind == "int" else (p.lo - 1, p.hi)
+    return {"float": p.hi + 1.0, "log": 10.0 ** p.hi * 10, "choice": "nope", "bool": "yes"}[p.kind]
+
+
+@pytest.mark.parametrize("name", [n for n in EXPLORER_NAMES if SPECS[n].params])
+def test_every_explorer_refuses_a_setting_its_control_cannot_hold(name):
+    for p in SPECS[name].params:
+        bad = _beyond(p)
+        with pytest.raises(ValueError) as err:
+            explore_schedule(name, **{p.name: bad})
+        message = str(err.value)  # the setting, what it takes, what it got, and an example
+        assert f"{name}'s {p.name} must be" in message and f"got {bad!r}" in message, message
+        assert f"for example {p.name}={p.default!r}" in message, message
+    p = SPECS[name].params[0]
+    ex = explore_schedule(name)
+    with pytest.raises(ValueError, match=f"{p.name} must be"):
+        ex.set(**{p.name: _beyond(p)})  # moving it later is refused the same way
+    assert ex.settings()["params"][p.name] == p.default or SPECS[name].length_param == p.name
+
+
+def test_steplr_step_size_zero_is_refused_with_its_range_and_an_example():
+    with pytest.raises(ValueError, match=r"StepLR's step_size must be an integer from 1 to 50 \(epochs\), got 0; "
+                                         r"for example step_size=10"):
+        explore_schedule("StepLR", step_size=0)
+    with pytest.raises(ValueError, match=r"lr must be a number from 1e-05 to 10, got 50"):
+        explore_schedule("StepLR", lr=50)
+    assert explore_schedule("StepLR", num_epochs=400).settings()["num_epochs"] == 400  # not cut to the slider's 300
+
+
 def test_the_figure_is_built_once_and_updated_in_place():
     ex = explore_schedule("StepLR")
     fig, line = ex.figure.fig, _axes(ex)[0].lines[0]
