@@ -132,8 +132,8 @@ def environment_checks(check_data: bool = True) -> list[Check]:
         checks.append(Check("device", True, describe_device(pick_device())))
     except Exception as err:  # an import failure is exactly what the doctor reports
         checks.append(Check("torch import", False, f"{type(err).__name__}: {err}".splitlines()[0],
-                            "Reinstall matching builds: pip install --upgrade --force-reinstall "
-                            "torch torchvision (never torch==2.13.0 here)."))
+                            "torch and torchvision must be a matching pair: run `make setup`, which "
+                            "installs the tested pair from constraints.txt."))
     dirs = lab_extension_dirs()
     for ext, pkg in LAB_EXTENSIONS.items():
         found = next((d / ext for d in dirs if (d / ext / "package.json").is_file()), None)

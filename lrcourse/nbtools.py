@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from .memory import PeakMemory
+from .runtimes import code_seconds
 
 __all__ = ["notebooks_dir", "write_source", "tidy_notebook", "execute_notebook", "run_notebooks",
            "notebook_sources"]
@@ -150,8 +151,9 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
     r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
 
     Each notebook runs in a fresh kernel (:func:`execute_notebook`). For each one
-    it returns (and ``lrcourse notebooks`` prints) the wall time and the kernel's
-    peak resident memory, the figure to hold against a limit such as Binder's 2 GB.
+    it returns (and ``lrcourse notebooks`` prints) the wall time, the seconds the
+    notebook itself prints for its code (:func:`~lrcourse.runtimes.code_seconds`),
+    and the kernel's peak resident memory, the figure to hold against a limit such as Binder's 2 GB.
 
     Args:
         names (list of str, optional): stems such as ``"00_start_here"``. Default: all.
@@ -163,20 +165,22 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
 
     Example:
         >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
-        [{'notebook': '00_start_here', 'seconds': 12.3, 'peak_mb': 1010.4}]
+        [{'notebook': '00_start_here', 'seconds': 12.3, 'code_s': 10, 'peak_mb': 1010.4}]
     """
     import jupytext
 
     results = []
     for py in notebook_sources(names, folder):
         nb, seconds, peak_mb = execute_notebook(py, timeout)
+        code_s = code_seconds(nb)
         tidy_notebook(nb)
         if write:
             # both halves of the pair from the same object, the .py last: JupyterLab's jupytext
             # refuses to open a pair whose .ipynb is newer than its .py and differs from it
             jupytext.write(nb, py.with_suffix(".ipynb"))
             write_source(nb, py)
-        results.append({"notebook": py.stem, "seconds": round(seconds, 1), "peak_mb": round(peak_mb, 1)})
+        results.append({"notebook": py.stem, "seconds": round(seconds, 1), "code_s": code_s,
+                        "peak_mb": round(peak_mb, 1)})
         if verbose:
             print(f"{py.stem}: executed in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB"
                   + (f", stored in {py.stem}.ipynb" if write else ""))

@@ -19,8 +19,7 @@ from .data import Split
 from .tables import leaderboard_table
 from .train import History, evaluate, fit
 
-__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout", "Tunable", "tune_then_race",
-           "scoreboard"]
+__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout", "scoreboard"]
 
 
 @dataclass
@@ -290,79 +289,6 @@ def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_
         runs = len(contestants) * len(seeds)
         print(f"{runs} runs ({len(contestants)} contestants x {len(seeds)} seeds, {num_epochs} epochs each) "
               f"in {time.perf_counter() - start:.1f} s")
-    return result
-
-
-@dataclass
-class Tunable:
-    r"""A contestant to tune: its ``label``, ``build(lr) -> Contestant`` at a peak rate, and the grid ``rates``.
-
-    Example:
-        >>> Tunable("SGD", lambda lr: Contestant("", lambda p: torch.optim.SGD(p, lr=lr)), (0.01, 0.1)).rates
-        (0.01, 0.1)
-    """
-
-    label: str
-    build: Callable
-    rates: tuple
-
-
-def _tune(entry: Tunable, result: ShootoutResult, seed: int) -> tuple[float, dict]:
-    """Each rate of ``entry`` with one seed, scored on ``data.val`` (never ``data.test``): the best
-    final validation accuracy wins, ties go to the lower validation loss, a diverged run is last."""
-    scores = {}
-    for lr in entry.rates:
-        h, _, _ = result.run_one(replace(entry.build(lr), label=f"{entry.label} lr={lr:g}"), seed, test=False)
-        acc, loss = h.final("val_acc"), h.final("val_loss")
-        scores[lr] = (acc, loss) if not h.diverged and acc is not None else (-math.inf, math.inf)
-    return max(entry.rates, key=lambda lr: (scores[lr][0], -scores[lr][1])), scores
-
-
-def tune_then_race(entries, data, *, tune_seed: int = 0, race_seeds=(1, 2, 3, 4, 5), num_epochs: int = 5,
-                   target_acc: float = 0.95, batch_size: int | None = 64, model_fn: Callable | None = None,
-                   verbose: bool = True) -> ShootoutResult:
-    r"""The fair protocol: tune every entry's peak rate on validation with one seed, then race on other seeds.
-
-    Each :class:`Tunable` runs its grid with ``tune_seed``, scored on
-    ``data.val`` (best final accuracy; ties to the lower loss). Its best rate
-    races once per race seed (:func:`shootout`: paired starts and batches).
-    The result ranks by validation (``rank_by="val_acc"``) and is ``sealed``:
-    rows hide the test accuracy, read once at the end (:func:`scoreboard`).
-
-    Args:
-        entries (list of Tunable): the contestants and their grids.
-        tune_seed (int), race_seeds (sequence of int): Default: ``0`` and ``(1, 2, 3, 4, 5)``.
-        data, num_epochs, target_acc, batch_size, model_fn, verbose: as in :func:`shootout`.
-
-    Returns:
-        ShootoutResult: the race, with ``tuning`` = ``{label: (chosen lr, {lr: (val acc, val loss)})}``.
-
-    Example:
-        >>> from lrcourse.data import MNISTData, Split
-        >>> from lrcourse.models import MnistCNN
-        >>> x, y = torch.randn(96, 1, 28, 28), torch.arange(96) % 10
-        >>> tiny = MNISTData(Split(x[:64], y[:64]), Split(x[64:80], y[64:80]), Split(x[80:], y[80:]), "demo", None)
-        >>> sgd = Tunable("SGD", lambda lr: Contestant("", lambda p: torch.optim.SGD(p, lr=lr)), (0.01, 0.1))
-        >>> r = tune_then_race([sgd], tiny, race_seeds=(1, 2), num_epochs=1, model_fn=lambda: MnistCNN(width=2),
-        ...                    verbose=False)
-        >>> r.seeds, r.rank_by, r.sealed, r.leaderboard()[0]["test_acc_mean"] is None
-        ((1, 2), 'val_acc', True, True)
-    """
-    entries = list(entries)
-    if tune_seed in tuple(race_seeds):
-        raise ValueError(f"The race seeds {tuple(race_seeds)} must not include the tuning seed {tune_seed}.")
-    tuner = ShootoutResult(data, (tune_seed,), num_epochs, batch_size, target_acc, model_fn)
-    chosen = []
-    for entry in entries:
-        lr, scores = _tune(entry, tuner, tune_seed)
-        tuner.tuning[entry.label] = (lr, scores)
-        chosen.append(replace(entry.build(lr), label=entry.label))
-        if verbose:
-            tried = ", ".join(f"{k:g}: {100 * a:.1f}%" for k, (a, _) in scores.items())  # -inf: diverged
-            print(f"tuned {entry.label:<24} val acc by peak rate ({tried}) -> {lr:g}")
-    result = shootout(chosen, data, seeds=race_seeds, num_epochs=num_epochs, target_acc=target_acc,
-                      batch_size=batch_size, model_fn=model_fn, verbose=verbose)
-    result.rank_by, result.sealed, result.tuning = "val_acc", True, tuner.tuning
     return result
 
 

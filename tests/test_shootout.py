@@ -7,7 +7,8 @@ import torch
 
 from lrcourse.data import MNISTData, Split, load_mnist
 from lrcourse.models import MnistCNN
-from lrcourse.shootout import Contestant, ShootoutResult, Tunable, scoreboard, tune_then_race
+from lrcourse.shootout import Contestant, ShootoutResult, scoreboard
+from lrcourse.tuning import Tunable, tune_then_race
 
 
 def _tiny_mnist(log=None):
@@ -40,16 +41,28 @@ def test_a_tuning_run_never_reads_the_test_split():
 
 
 def test_tuning_keeps_the_best_validation_rate_and_never_a_runaway_one():
-    r = tune_then_race([Tunable("SGD", _sgd, (1e6, 0.01))], _tiny_mnist(), tune_seed=0, race_seeds=(1,),
+    r = tune_then_race([Tunable("SGD", _sgd, (1e6, 0.01))], _tiny_mnist(), tune_seeds=(0,), race_seeds=(1,),
                        num_epochs=1, model_fn=lambda: MnistCNN(width=4), verbose=False)
     chosen, scores = r.tuning["SGD"]
     assert chosen == 0.01 and scores[1e6][0] < scores[0.01][0]  # -inf when fit stopped on a NaN loss
 
 
+def test_tuning_averages_its_seeds_and_picks_the_lowest_mean_validation_loss():
+    data = _tiny_mnist()
+    r = tune_then_race([Tunable("SGD", _sgd, (1e-4, 0.01, 0.05))], data, tune_seeds=(0, 4), race_seeds=(1,),
+                       num_epochs=1, model_fn=lambda: MnistCNN(width=4), verbose=False)
+    chosen, scores = r.tuning["SGD"]
+    assert chosen == min(scores, key=lambda lr: scores[lr][1])
+    one = ShootoutResult(data, (0, 4), 1, 64, 0.5, model_fn=lambda: MnistCNN(width=4))
+    losses = [one.run_one(Contestant("", _sgd(0.01).make_optimizer), seed=s, test=False)[0].final("val_loss")
+              for s in (0, 4)]
+    assert scores[0.01][1] == pytest.approx(np.mean(losses))  # the mean over both tuning seeds
+
+
 def test_tune_then_race_ranks_by_validation_with_the_test_sealed():
     data = _tiny_mnist()
     entries = [Tunable("slow", _sgd, (1e-5, 1e-4)), Tunable("fast", _sgd, (0.01, 0.05))]
-    r = tune_then_race(entries, data, tune_seed=0, race_seeds=(1, 2, 3), num_epochs=1,
+    r = tune_then_race(entries, data, tune_seeds=(0,), race_seeds=(1, 2, 3), num_epochs=1,
                        model_fn=lambda: MnistCNN(width=4), verbose=False)
     assert r.seeds == (1, 2, 3) and r.rank_by == "val_acc" and r.sealed
     assert set(r.tuning) == {"slow", "fast"} and r.tuning["fast"][0] in (0.01, 0.05)
@@ -65,7 +78,7 @@ def test_tune_then_race_ranks_by_validation_with_the_test_sealed():
 
 def test_the_race_seeds_exclude_the_tuning_seed():
     with pytest.raises(ValueError, match="tuning seed"):
-        tune_then_race([Tunable("a", _sgd, (0.01,))], _tiny_mnist(), tune_seed=1, race_seeds=(1, 2))
+        tune_then_race([Tunable("a", _sgd, (0.01,))], _tiny_mnist(), tune_seeds=(1,), race_seeds=(1, 2))
 
 
 def test_scoreboard_calls_a_tie_a_tie():
