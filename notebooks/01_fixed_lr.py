@@ -292,8 +292,9 @@ plt.show()
 # %% [markdown]
 # ## 3. Momentum moves the limit to 2(1 + β)/L
 #
-# Every MNIST run in this course uses `SGD(momentum=0.9)`, so the limit that matters there is the
-# one *with* momentum. `torch.optim.SGD` with momentum β keeps a velocity v:
+# From notebook 02 on, every SGD run on the MNIST CNN uses `SGD(momentum=0.9)` (the other MNIST
+# runs there use Adam, AdamW or Ranger; section 4 below uses plain SGD and Adam), so for SGD the
+# limit that matters is the one *with* momentum. `torch.optim.SGD` with momentum β keeps a velocity v:
 # v ← β·v + dloss/dw, then w ← w − lr·v. Eliminate v and write e_t = w_t − w* for the distance
 # to the minimum: this is Polyak's heavy ball,
 #
@@ -374,10 +375,36 @@ plt.show()
 
 # %% [markdown]
 # The plot shows the final distance jumping up by many orders of magnitude at each dashed line
-# (distances are clipped to 1e-16 below and 1e12 above). Left of its line, each curve is small.
-# Below 2/L, β = 0.9 ends farther from w* than β = 0 at every rate of the grid: the product of its two
-# eigenvalues is β, so its larger |z| is never below √0.9 = 0.949. On one well-conditioned weight
-# momentum buys a larger stable range, not speed.
+# (distances are clipped to `1e-16` below and `1e12` above). Left of its line, each curve is small.
+#
+# **Is momentum also faster?** Below 2/L both converge, so compare the two final distances rate
+# by rate:
+
+# %% tags=["nbval-check-output"]
+below = grid < 2 / L  # the rates where both converge
+momentum_nearer = final[beta][below] < final[0.0][below]
+print(f"β = 0 ends nearer to w* at {(~momentum_nearer).sum()} of {below.sum()} grid rates below 2/L; "
+      f"β = {beta} at lr = {grid[below][momentum_nearer]}")
+for lr in (0.125, 0.130):
+    i = np.argmin(abs(grid - lr))
+    print(f"lr = {lr:.3f}: |1 - lr·L| = {abs(1 - lr * L):.3f}, √β = {np.sqrt(beta):.3f}; |w - w*| = "
+          f"{final[0.0][i]:.2g} for β = 0, {final[beta][i]:.2g} for β = {beta}")
+print(f"|1 - lr·L| < √β exactly for {(1 - np.sqrt(beta)) / L:.4f} < lr < {(1 + np.sqrt(beta)) / L:.4f}")
+
+# %% [markdown]
+# The eigenvalues explain it. For β = 0.9 they are complex when
+# $(1 - \sqrt{\beta})^2 < \text{lr}\cdot L < (1 + \sqrt{\beta})^2$, which holds at every grid rate up
+# to 0.250, and then both have $|z| = \sqrt{\beta} = 0.949$ whatever the rate: their product is β,
+# so the larger |z| is never below √β. Plain gradient descent shrinks the distance by
+# $|1 - \text{lr}\cdot L|$ per step, which beats √β exactly when
+# $(1 - \sqrt{\beta})/L < \text{lr} < (1 + \sqrt{\beta})/L$, here 0.0034 < lr < 0.1299. So β = 0
+# ends nearer to w* at 25 of 26 grid rates below 2/L, every one up to 0.125 (there 8.9e-16
+# against 3.7e-7), and β = 0.9 only at 0.130, the one grid rate between $(1 + \sqrt{\beta})/L$ and
+# 2/L: there $|1 - \text{lr}\cdot L| = 0.950$ is just above √β, and the distances are 4.2e-7 for
+# β = 0 and 2.8e-7 for β = 0.9. On one well-conditioned weight, momentum buys a larger stable
+# range; it is faster only where plain gradient descent's factor is close to ±1: in the sliver
+# just below 2/L, where w nearly oscillates forever, and, off this grid, at rates below 0.0034,
+# where w crawls.
 #
 # **The condition number.** Here there is one weight, so the curvature is the single number L,
 # and its condition number κ = λ_max/λ_min is 1: the rate 1/L is perfect in the only direction
@@ -488,8 +515,8 @@ plt.show()
 #
 # `fit` stops a run at once when its loss becomes `inf` or `nan`, with a one-line message, and
 # the history says `diverged=True`. Look at the printed `diverged` values above: a run whose
-# loss stays finite, however large, is trained to the end. The y = 2x model at lr = 1.0
-# (factor 1 − 15 = −14 per step) does overflow:
+# loss stays finite, however large, is trained to the end. The y = 2x model at `lr=1.0`
+# (factor $1 - \text{lr}\cdot L = 1 - 15 = -14$ per step) does overflow:
 
 # %% tags=["nbval-check-output"]
 model = linear_model()
@@ -529,7 +556,7 @@ from lrcourse.checks import check
 # %% tags=["exercise"]
 answer = ...  # your code here
 
-check("01.largest_stable_lr", answer)
+check("01.stability_limit", answer)
 
 # %% [markdown]
 # **Exercise 2.** Build `MnistCNN()` and an SGD optimizer with two parameter groups:
@@ -564,11 +591,11 @@ check("01.momentum_limit", predicted_limit)
 #   the minimum but converges), oscillating forever at 2/L, diverging (each jump longer than the last).
 # - With momentum β the update is a 2x2 linear recurrence; its eigenvalues stay inside the unit
 #   circle exactly when lr < 2(1 + β)/L: 0.2533 instead of 0.1333 for β = 0.9 on x = 1..4, as the
-#   sweep confirmed. Every MNIST run in the course uses β = 0.9.
+#   sweep confirmed. From notebook 02 on, every SGD run on the MNIST CNN uses β = 0.9.
 # - With several parameters the limit is 2/λ_max, from the largest eigenvalue of the Hessian, and
 #   the condition number κ = λ_max/λ_min says how slow the flattest direction is (κ = 1 for one weight).
-#   `torch.optim.SGD` on `nn.Linear(1, 1)` switched to diverging at the derived limit, with and
-#   without a bias.
+#   `torch.optim.SGD` on `nn.Linear(1, 1)` switched to diverging between the two grid rates
+#   around the derived limit, with and without a bias.
 # - PyTorch keeps the rate in `optimizer.param_groups[i]["lr"]`, one per parameter group; a list
 #   of dicts gives a layer its own rate.
 # - On the MNIST CNN, on this data, too small a rate learned slowly and far too large a rate sent
@@ -600,7 +627,7 @@ x6 = np.arange(1.0, 7.0)  # 1, 2, ..., 6
 L6 = 2 * np.mean(x6 ** 2)  # the curvature
 answer = 2 / L6
 
-check("01.largest_stable_lr", answer)
+check("01.stability_limit", answer)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}

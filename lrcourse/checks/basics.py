@@ -1,8 +1,8 @@
 """The checks of notebooks 00_start_here and 01_fixed_lr (their "Exercises" sections).
 
 00: ``00.cosine_at_20``, ``00.read_lr`` (reading a schedule's rate).
-01: ``01.largest_stable_lr``, ``01.last_layer_lr``, ``01.momentum_limit`` (a fixed rate,
-parameter groups, the heavy-ball limit predicted then verified with torch).
+01: ``01.stability_limit``, ``01.last_layer_lr``, ``01.momentum_limit`` (the stability limit of
+plain gradient descent, parameter groups, the heavy-ball limit predicted then verified with torch).
 Tested in ``tests/checks/test_basics.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -52,9 +52,9 @@ def _read_lr(answer):
 
 
 # --------------------------------------------------------------------------- 01_fixed_lr
-@exercise("01.largest_stable_lr", "the stability limit of plain gradient descent on y = 2x when the data "
-                                  "are x = 1, 2, ..., 6: every rate below it converges (a number).")
-def _largest_stable_lr(answer):
+@exercise("01.stability_limit", "the stability limit of plain gradient descent on y = 2x when the data "
+                                "are x = 1, 2, ..., 6: every rate below it converges (a number).")
+def _stability_limit(answer):
     x = np.arange(1, 7)
     limit = 2 / (2 * np.mean(x ** 2))
     value = float(answer)

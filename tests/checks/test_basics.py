@@ -33,9 +33,9 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("00.read_lr", 0.09, "param_groups"),
     ("00.read_lr", 0.1 * 0.9 ** 11, "after 11 steps"),
     ("00.read_lr", 0.1, "starting rate"),
-    ("01.largest_stable_lr", 0.1, "2 / L"),
-    ("01.largest_stable_lr", 2 / (91 / 6), "2 / mean(x²)"),
-    ("01.largest_stable_lr", 1 / (91 / 3), "1 / L"),
+    ("01.stability_limit", 0.1, "2 / L"),
+    ("01.stability_limit", 2 / (91 / 6), "2 / mean(x²)"),
+    ("01.stability_limit", 1 / (91 / 3), "1 / L"),
     ("01.momentum_limit", 2 / (91 / 3), "without momentum"),
     ("01.momentum_limit", 3 / 15, "x = 1..4"),
     ("01.momentum_limit", 3.8 / (91 / 3), "β = 0.9"),
@@ -51,7 +51,7 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
 RIGHT = [
     ("00.cosine_at_20", _cosine(19)),
     ("00.read_lr", 0.1 * 0.9 ** 12),
-    ("01.largest_stable_lr", 1 / (91 / 6)),
+    ("01.stability_limit", 1 / (91 / 6)),
     ("01.momentum_limit", 3 / (91 / 3)),
     ("01.last_layer_lr", _last_layer_pair()),
 ]
