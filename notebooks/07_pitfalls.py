@@ -149,8 +149,8 @@ check("07.fix_silent_loop", fixed_silent_loop)
 # %% [markdown]
 # ## 2. `scheduler.step()` before `optimizer.step()`, and when that warning is harmless
 #
-# Before PyTorch 1.1 the scheduler was expected to be called before the optimizer's update; since
-# 1.1 it is called after it ([How to adjust learning rate](https://docs.pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate)).
+# Before PyTorch 1.1.0 the scheduler was expected to be called before the optimizer's update; since
+# 1.1.0 it is called after it ([How to adjust learning rate](https://docs.pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate)).
 # Old code and old tutorials still step it first, here at the start of each epoch, with
 # `StepLR(step_size=1, gamma=0.5)`:
 
@@ -287,13 +287,17 @@ except ValueError as err:
     print(f"ValueError: {err}")
 
 # %% [markdown]
-# The same error ends a resumed run: a run restarted for more epochs than the `OneCycleLR` in its
-# checkpoint was sized for steps past `total_steps`.
+# The same error ends any run that calls `scheduler.step()` more often than `total_steps`, whatever
+# the reason: here, epochs counted as steps; elsewhere, a `total_steps` written in as a fixed
+# number.
 #
-# **Where people hit it:** [vLAR-group/GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11)
-# ("Tried to step 60002 times. The specified number of total steps is 60000" after 280 epochs);
-# [CodefyUI/CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244), a `OneCycleLR` sized
-# in batches but stepped once per epoch, so "the LR never anneals", with no error and no warning.
+# **Where people hit it:** [CodefyUI/CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244),
+# a `OneCycleLR` sized in batches but stepped once per epoch, so "the LR never anneals", with no
+# error and no warning: the first mistake above. [vLAR-group/GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11)
+# is the error without a unit mix-up: a `total_steps` hard-coded to 60000 ran out on a user's own
+# dataset, sometimes after 260 epochs, sometimes after 280, in a run of 400 ("Tried to step 60002
+# times. The specified number of total steps is 60000"); the maintainers' answer is to compute it
+# from the batches per epoch of your data.
 #
 # The check knows both mistakes. Here it runs the first one:
 
@@ -311,8 +315,9 @@ fixed_onecycle_steps = ...  # your code here
 check("07.fix_onecycle_steps", fixed_onecycle_steps)
 
 # %% [markdown]
-# **The same units, the other way round.** # A cosine over the run, `T_max=num_epochs`, moved into the batch loop to make it smooth. The
-# function gets the run's size and returns the scheduler, which the loop steps after every batch:
+# **The same units, the other way round.** A cosine over the run, `T_max=num_epochs`, moved into
+# the batch loop to make it smooth. The function gets the run's size and returns the scheduler,
+# which the loop steps after every batch:
 
 # %% tags=["exhibit", "nbval-check-output"]
 def cosine_for(optimizer, num_epochs, steps_per_epoch):
@@ -339,9 +344,10 @@ plt.show()
 # in every epoch it falls from 0.1 to 0 and climbs back, ten times over. Notebook 05 showed the
 # same curve. `T_max` counts calls of `scheduler.step()`, whatever you call them.
 #
-# **Where people hit it:** [deepcam-cn/FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10)
-# asks why `T_max` is hard-coded to 10 epochs' worth of batches in a longer run: "this would make
-# the LR varies in a cyclical way".
+# **Where people hit it:** the same swings come from a `T_max` in the right unit that is too short.
+# [deepcam-cn/FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10) asks why
+# `T_max` is hard-coded to 10 epochs' worth of batches, `10 * len(train_loader)`, in a run of 100
+# epochs: "this would make the LR varies in a cyclical way".
 
 # %% tags=["exhibit", "nbval-check-output"]
 check("07.fix_cosine_units", cosine_for, expect_pass=False)
@@ -360,7 +366,7 @@ explore_stepping("CosineAnnealingLR", num_epochs=10, steps_per_epoch=20)
 # %% [markdown]
 # **Fix it (b).** Write `cosine_for(optimizer, num_epochs, steps_per_epoch)` that returns a
 # `CosineAnnealingLR`, stepped after every batch, going from the initial rate down to 0 over the
-# whole run. The check tries 10 epochs of 20 batches and 3 of 7.
+# whole run. The check tries `num_epochs=10, steps_per_epoch=20` and `num_epochs=3, steps_per_epoch=7`.
 
 # %% tags=["exercise"]
 fixed_cosine_units = ...  # your code here
@@ -392,23 +398,25 @@ def cosine_over_50(opt):
 
 used_accumulated, caught = run_loop(accumulate, cosine_over_50, batches=wide_batches, num_epochs=5, lr=0.1)
 intended = lr_curve(cosine_over_50, 50, lr=0.1)
-print(f"{len(used_accumulated)} optimizer steps; the rate of step 25: {used_accumulated[25]:.4f} "
-      f"(intended {intended[25]:.4f}), of the last step: {used_accumulated[-1]:.4f} (intended {intended[-1]:.4f})")
+n_steps = len(used_accumulated)
+for step in (25, 26, n_steps):  # optimizer steps, counted from 1
+    print(f"optimizer step {step} of {n_steps}: lr {used_accumulated[step - 1]:.4f} (intended {intended[step - 1]:.4f})")
 print(*caught, sep="\n")
 
 # %%
 fig, ax = new_axes(figsize=(7.0, 2.6))
-plot_lr_curve(intended, ax=ax, x=np.arange(50), xlabel="optimizer step", label="stepped per optimizer step")
-plot_lr_curve(used_accumulated, ax=ax, x=np.arange(50), xlabel="optimizer step",
+plot_lr_curve(intended, ax=ax, x=np.arange(1, 51), xlabel="optimizer step", label="stepped per optimizer step")
+plot_lr_curve(used_accumulated, ax=ax, x=np.arange(1, 51), xlabel="optimizer step",
               label="stepped per micro-batch (the bug)")
 ax.set_title("CosineAnnealingLR(T_max=50) with 2 micro-batches per optimizer step", fontsize="small")
 plt.show()
 
 # %% [markdown]
-# The schedule runs twice as fast as the optimizer: the rate reaches 0 at step 25 of 50 and
-# climbs back to the full 0.1 by the last step. With `accum_steps = k` it runs k times too fast.
-# Torch warns once, at the very first micro-batch, because the scheduler stepped before any
-# optimizer step.
+# The schedule runs twice as fast as the optimizer: half way through the run, at steps 25 and 26,
+# the rate is already down to 0.0001, where the cosine meant 0.0531 and 0.0500, and by the last
+# step it has climbed back to 0.0999, almost the initial `lr=0.1`, where it meant 0.0001. With
+# `accum_steps = k` it runs k times too fast. Torch warns once, at the very first micro-batch,
+# because the scheduler stepped before any optimizer step.
 #
 # **Where people hit it:** [huggingface/accelerate#963](https://github.com/huggingface/accelerate/issues/963)
 # ("Scheduler always steps when training with gradient accumulation"), fixed in
@@ -493,7 +501,7 @@ check("07.fix_plateau_metric", fixed_plateau_metric)
 # %% [markdown]
 # ## 6. Resuming without the scheduler's state
 #
-# Training stops after epoch 5 of 10 (a crash, a time limit). The checkpoint holds the model
+# A 10-epoch run stops after epoch 5 (a crash, a time limit). The checkpoint holds the model
 # and the optimizer, following a common recipe, but not the scheduler. After the restart
 # everything is built again and the checkpoint loaded:
 
@@ -558,24 +566,47 @@ plt.show()
 # slowly, as at the start of a run, and is still 0.0065 in the last epoch instead of 0.0005.
 # No error, no warning: only a run that ends differently.
 #
-# The tempting patch, telling the new scheduler where it was with `last_epoch`, fails on a fresh
-# optimizer: `last_epoch >= 0` means "resuming", and torch then looks for the `initial_lr` that a
-# scheduler writes into each parameter group when it is first built.
+# The tempting patch is to tell the new scheduler where it was, with `last_epoch`. In the restart
+# above, the scheduler is built with the optimizer, before the checkpoint is loaded, so it meets an
+# optimizer that no scheduler has touched yet. Here is one, a plain new `SGD`, first as it is built,
+# then after loading the optimizer's state saved after epoch 5:
 
 # %% tags=["nbval-check-output"]
-model, optimizer, _ = make_run()
+fresh = torch.optim.SGD(linear_model().parameters(), lr=0.02, momentum=0.9)
+print("'initial_lr' in the fresh optimizer's param group:", "initial_lr" in fresh.param_groups[0])
 try:
-    CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)  # "we stopped after epoch 5"
+    CosineAnnealingLR(fresh, T_max=10, last_epoch=4)  # "we stopped after epoch 5"
 except KeyError as err:
-    print(f"KeyError: {err}")
+    print(f"KeyError: {err.args[0]}")
+
+model, optimizer, scheduler = make_run()
+train_epochs(model, optimizer, scheduler, 5, [])
+saved = optimizer.state_dict()  # what save_checkpoint stores of the optimizer
+loaded = torch.optim.SGD(linear_model().parameters(), lr=0.02, momentum=0.9)
+loaded.load_state_dict(saved)
+print("'initial_lr' after loaded.load_state_dict(saved):", "initial_lr" in loaded.param_groups[0])
+patched = CosineAnnealingLR(loaded, T_max=10, last_epoch=4)
+print(f"built with last_epoch=4: last_epoch = {patched.last_epoch}, lr = {loaded.param_groups[0]['lr']:.4f}")
 
 # %% [markdown]
-# The fix is the scheduler's own `state_dict()`, saved next to the model's and the optimizer's.
-# One catch: `LambdaLR` and `MultiplicativeLR` save their functions only if they are callable
-# objects, not lambdas or plain functions; rebuild those with the same function before loading.
+# On the fresh optimizer torch raises a `KeyError`: `last_epoch >= 0` means "resuming", and torch
+# then looks for the `initial_lr` that a scheduler writes into each parameter group when it is
+# first built with the default `last_epoch=-1`. Its message names two causes, and the first is the
+# way the patch can work: the optimizer's `state_dict` carries `initial_lr`, so once it is loaded,
+# the same call runs; building the scheduler steps it once, to `last_epoch = 5`, and the rate
+# stays at the loaded 0.01. So the patch runs only after the optimizer's state is loaded, needs the
+# count right (4, for a stop after epoch 5), and restores the count only: anything else the
+# scheduler keeps starts fresh.
+#
+# The fix is the scheduler's own `state_dict()`, saved next to the model's and the optimizer's: it
+# holds every attribute of the scheduler but its optimizer (torch's docstring of
+# `LRScheduler.state_dict`), the count included, whatever order you build things in. One catch:
+# `LambdaLR` and `MultiplicativeLR` save their functions only if they are callable objects, not
+# lambdas or plain functions; rebuild those with the same function before loading.
 #
 # **Where people hit it:** [pytorch/pytorch#160626](https://github.com/pytorch/pytorch/issues/160626)
-# (the `KeyError` from `last_epoch=1`) and [victoresque/pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68)
+# (a `KeyError` for `initial_lr`, from `MultiplicativeLR(..., last_epoch=1)` on a fresh optimizer)
+# and [victoresque/pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68)
 # ("when resuming from a checkpoint, the lr_scheduler will init from scratch").
 
 # %% tags=["exhibit", "nbval-check-output"]
@@ -684,7 +715,9 @@ print(f"after the first step: w = {model.weight.item():.4f} (it started at 0.0)"
 # `LambdaLR` counts from step 0, so the first optimizer step runs at `0 / 4 = 0`: it computes a
 # gradient and moves nothing (with Adam, it fills the moment estimates and moves nothing). One
 # step of a long run is cheap, but it is a wasted step, and with a warmup of a few steps it is a
-# real share of it. (`LinearLR` refuses `start_factor=0` for this reason: it must be above 0.)
+# real share of it. (`LinearLR` cannot start at 0 at all: it refuses `start_factor=0`, because each
+# of its steps multiplies the current rate by the new factor divided by the previous one, so after
+# a start at 0 its first step would divide by 0; see `LinearLR.get_lr` in torch's `lr_scheduler.py`.)
 #
 # **Where people hit it:** [huggingface/transformers#34754](https://github.com/huggingface/transformers/issues/34754)
 # ("warmup LR schedulers start from LR=0": "the effective LR is 0 for the first step,
@@ -776,10 +809,10 @@ check("07.clean_loop", clean_loop)
 # |---|---|---|---|---|
 # | 1 | no `loss.backward()` / `optimizer.step()`; the rate read with `get_lr()` | the loss never moves; a warning; `get_lr()` applies `gamma` twice | the full loop; `get_last_lr()` | [pytorch#31871](https://github.com/pytorch/pytorch/issues/31871) |
 # | 2 | `scheduler.step()` before `optimizer.step()` | a warning; the first rate is skipped (with AMP, the same warning from skipped steps: harmless) | step the scheduler after the optimizer | [pytorch#44511](https://github.com/pytorch/pytorch/issues/44511), [transformers#11106](https://github.com/huggingface/transformers/issues/11106) |
-# | 3 | `OneCycleLR`/`CosineAnnealingLR` sized in one unit, stepped in another | the rate stays near its start, swings, or "Tried to step N times" | count `total_steps`/`T_max` in calls of `step()`: `num_epochs * len(batches)` per batch | [GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11), [CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244), [FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10) |
+# | 3 | `OneCycleLR`/`CosineAnnealingLR` sized in one unit, stepped in another (or sized too short) | the rate stays near its start, swings, or "Tried to step N times" | count `total_steps`/`T_max` in calls of `step()`: `num_epochs * len(batches)` per batch | stepped per epoch: [CodefyUI#244](https://github.com/CodefyUI/CodefyUI/issues/244); sized too short: [GrowSP#11](https://github.com/vLAR-group/GrowSP/issues/11) (a hard-coded `total_steps`), [FaceQuality#10](https://github.com/deepcam-cn/FaceQuality/issues/10) (a `T_max` of 10 epochs' batches) |
 # | 4 | the scheduler stepped per micro-batch under gradient accumulation | a warning; the schedule runs k times too fast | step it with the optimizer | [accelerate#963](https://github.com/huggingface/accelerate/issues/963), [PR #999](https://github.com/huggingface/accelerate/pull/999) |
 # | 5 | `ReduceLROnPlateau` without a metric, or in `SequentialLR` | `TypeError`; `ValueError` | `plateau.step(val_loss)`, warmup stepped by hand | [pytorch#68978](https://github.com/pytorch/pytorch/issues/68978), [lightning#10759](https://github.com/Lightning-AI/pytorch-lightning/issues/10759) |
-# | 6 | a checkpoint without the scheduler; `last_epoch=k` on a fresh optimizer | silent: the schedule restarts; `KeyError: 'initial_lr'` | save and load `scheduler.state_dict()` | [pytorch#160626](https://github.com/pytorch/pytorch/issues/160626), [pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68) |
+# | 6 | a checkpoint without the scheduler; `last_epoch=k` on a fresh optimizer | silent: the schedule restarts; `KeyError: param 'initial_lr' is not specified in param_groups[0] when resuming scheduler with last_epoch >= 0.` | save and load `scheduler.state_dict()` | [pytorch#160626](https://github.com/pytorch/pytorch/issues/160626), [pytorch-template#68](https://github.com/victoresque/pytorch-template/issues/68) |
 # | 7 | one `max_lr` for several parameter groups | silent: every group peaks at the same rate | `max_lr=[g["lr"] for g in optimizer.param_groups]` | [AdaBins#44](https://github.com/shariqfarooq123/AdaBins/issues/44), [flair#2641](https://github.com/flairNLP/flair/pull/2641) |
 # | 8 | a `LambdaLR` warmup `step / warmup_steps` | silent: the first step runs at rate 0 | `(step + 1) / warmup_steps`, capped at 1 | [transformers#34754](https://github.com/huggingface/transformers/issues/34754), [bert#1293](https://github.com/google-research/bert/issues/1293) |
 #
