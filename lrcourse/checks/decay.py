@@ -116,7 +116,7 @@ def _time_based_lambda(answer):
         return False, f"Use LambdaLR (you returned {type(probe).__name__}), with lr_lambda=lambda t: ..."
     if np.allclose(lrs, expected, rtol=1e-12):
         return True, "LambdaLR with lambda t: 1 / (1 + 0.05 * t) matches TimeBasedLR(k=0.05) at every epoch."
-    return False, (f"At epoch 10 your rate is {lrs[10]:.4g}; time-based decay gives {expected[10]:.4g}. "
+    return False, (f"In epoch 11 (t = 10) your rate is {lrs[10]:.4g}; time-based decay gives {expected[10]:.4g}. "
                    "LambdaLR multiplies the initial lr by lr_lambda(t).")
 
 

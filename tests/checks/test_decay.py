@@ -18,7 +18,7 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("03.gamma_for_target", 0.9, "0.1·gamma^20"),
     ("03.gamma_for_target", 0.01 ** (1 / 19), "Off by one"),
     ("03.time_based_lambda", lambda opt: ExponentialLR(opt, 0.95), "LambdaLR"),
-    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)), "At epoch 10"),
+    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)), "In epoch 11 (t = 10)"),
     ("03.match_budget", 0.9, "lower gamma"),
     ("03.match_budget", 0.5, "raise gamma"),
     ("03.match_budget", 0.5 ** (1 / 9), "ENDS at the fixed rate"),
