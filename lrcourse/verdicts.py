@@ -100,7 +100,8 @@ def _threads_of(nb) -> str:
     return match.group(1).strip() if match else "unknown device"
 
 
-def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = True) -> list[Flip]:
+def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = True,
+                   timeout: int = 1800) -> list[Flip]:
     r"""Execute notebooks at ``threads`` CPU threads and compare their verdicts with the stored outputs'.
 
     Nothing is written; each notebook runs in a fresh kernel from its ``.py``
@@ -111,6 +112,7 @@ def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = Tr
         threads (int): torch's CPU threads in the re-run. Default: ``1``.
         folder (path, optional): where the notebooks are. Default: the checkout's ``notebooks/``.
         verbose (bool): print a line per notebook. Default: ``True``.
+        timeout (int): seconds allowed per cell (1 thread is slower). Default: ``1800``.
 
     Returns:
         list of Flip: every verdict that differs (empty when all agree).
@@ -129,7 +131,7 @@ def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = Tr
     flips: list[Flip] = []
     for py in notebook_sources(names, folder):
         stored_nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
-        rerun_nb, _, _ = execute_notebook(py, threads=threads)
+        rerun_nb, _, _ = execute_notebook(py, timeout=timeout, threads=threads)
         stored, rerun = extract_verdicts(stored_nb), extract_verdicts(rerun_nb)
         found = compare_verdicts(stored, rerun, py.stem)
         flips += found

@@ -23,14 +23,14 @@ def _rows(text: str, columns: int) -> dict[str, list[str]]:
 
 def _expected(stem):
     entry = read_times()["notebooks"][stem]
-    return f"{entry['sample_s']} s", f"{entry['full_s']} s", f"{entry['peak_mb']:,} MB"
+    return f"{entry['sample_s']} s", f"{entry['peak_mb']:,} MB"
 
 
-def test_every_notebook_is_measured_with_both_data_sources():
+def test_every_notebook_is_measured():
     times = read_times()
-    assert sorted(times["notebooks"]) == STEMS, "run `lrcourse notebooks` and `lrcourse notebooks --full-size`"
+    assert sorted(times["notebooks"]) == STEMS, "run `lrcourse notebooks`"
     for stem, entry in times["notebooks"].items():
-        assert set(entry) == {"sample_s", "full_s", "peak_mb"}, stem
+        assert {"sample_s", "peak_mb"} <= set(entry), stem
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -41,15 +41,15 @@ def test_the_stored_notebook_prints_the_measured_time(stem):
 
 
 def test_the_readme_course_map_quotes_the_measured_file():
-    rows = _rows((ROOT / "README.md").read_text(), 7)
+    rows = _rows((ROOT / "README.md").read_text(), 6)
     for stem in STEMS:
-        assert tuple(rows[stem[:2]][3:6]) == _expected(stem), f"README course map, row {stem[:2]}"
+        assert tuple(rows[stem[:2]][3:5]) == _expected(stem), f"README course map, row {stem[:2]}"
 
 
 def test_the_instructor_kit_quotes_the_measured_file():
-    rows = _rows((ROOT / "docs" / "instructor.md").read_text(), 6)
+    rows = _rows((ROOT / "docs" / "instructor.md").read_text(), 5)
     for stem in STEMS:
-        assert tuple(rows[stem[:2]][3:6]) == _expected(stem), f"docs/instructor.md, row {stem[:2]}"
+        assert tuple(rows[stem[:2]][3:5]) == _expected(stem), f"docs/instructor.md, row {stem[:2]}"
 
 
 def test_a_row_without_the_notebooks_own_time_is_refused(tmp_path):
@@ -68,7 +68,7 @@ def test_recording_full_size_times_keeps_the_sample_times(tmp_path):
 
 
 def test_the_kits_reading_time_is_the_notebooks_own():
-    rows = _rows((ROOT / "docs" / "instructor.md").read_text(), 6)
+    rows = _rows((ROOT / "docs" / "instructor.md").read_text(), 5)
     for stem in STEMS:
         first = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4).cells[0].source
         minutes = re.search(r"\*\*Time\*\*: about (\d+) minutes", first)
