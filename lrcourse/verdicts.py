@@ -45,9 +45,14 @@ class Flip:
 
 
 def _lines(nb):
+    """Output lines of every cell but the solutions (stored without outputs, so never comparable)."""
+    import copy
+
     from .prose import output_text
 
-    return output_text(nb).splitlines()
+    shown = copy.copy(nb)
+    shown.cells = [c for c in nb.cells if "solution" not in c.get("metadata", {}).get("tags", [])]
+    return output_text(shown).splitlines()
 
 
 def extract_verdicts(nb) -> dict[str, str]:

@@ -76,3 +76,11 @@ def test_the_command_reruns_a_notebook_at_one_thread_and_compares(tmp_path, caps
     assert (flip.key, flip.stored, flip.rerun) == ("tuned toy", "-> 0.2", "-> 0.1")
     with pytest.raises(ValueError, match="positive whole number"):
         check_verdicts(["toy"], threads=0, folder=tmp_path)
+
+
+def test_solution_cells_are_not_read():
+    # stored solutions carry no outputs; a re-run's would look like verdicts only one run states
+    nb = _nb(STORED)
+    out = nbformat.v4.new_output("stream", name="stdout", text="epoch 6: x; so lr 0.1 -> 0.05\n")
+    nb.cells.append(nbformat.v4.new_code_cell("", outputs=[out], metadata={"tags": ["solution"]}))
+    assert extract_verdicts(nb) == extract_verdicts(_nb(STORED))
