@@ -122,7 +122,7 @@ for split, n in (("validation", len(mnist.val)), ("test", len(mnist.test))):
 #   0 over the last fifth of the steps (`decay_steps=total_steps // 5`), a `LambdaLR`;
 # - **schedule-free AdamW** ([Defazio et al., 2024](https://arxiv.org/abs/2405.15682)): no
 #   scheduler; the optimizer averages its iterates, with the same warmup built in;
-# - **SGD + warmup + cosine** and **schedule-free SGD**: the same, with SGD and momentum 0.9.
+# - **SGD + warmup + cosine** and **schedule-free SGD**: the same, with SGD and `momentum=0.9`.
 #
 # None of them cycles the momentum. `CyclicLR` and `OneCycleLR` do by default (between
 # `base_momentum=0.85` and `max_momentum=0.95` for SGD's momentum or Adam's β1), so a race against them would also compare momentum
@@ -247,14 +247,14 @@ plt.show()
 # The explorer of notebooks 02 to 05, with one more button. Its `num_epochs` and
 # `steps_per_epoch` are locked to the race's budget, so the curve it draws is the rate your
 # contestant will train with. **Add to shoot-out** trains your schedule on the race seeds 2 to 9,
-# with the same initial weights and data order (SGD with momentum 0.9 at the explorer's
+# with the same initial weights and data order (SGD with `momentum=0.9` at the explorer's
 # `initial lr`, or Adam if you switch the optimizer), and adds a row to the leaderboard. The same
 # rules hold: the leaderboard ranks by validation, and the test column stays sealed ("n/a").
 # Tune your entry on the validation columns only; section 6 reveals the test accuracies of
 # everything in the race, yours included, when you run it again.
 #
 # It starts on `OneCycleLR` with `max_lr` from the LR finder by the course's rule for it
-# (`LRFinder.suggest_max_lr`, notebook 06), run on seed 2's weights with SGD and momentum 0.9,
+# (`LRFinder.suggest_max_lr`, notebook 06), run on seed 2's weights with SGD and `momentum=0.9`,
 # and with `cycle_momentum=False`, so that it races at the fixed momentum of the others.
 
 # %%
