@@ -65,19 +65,13 @@ def cmd_notebooks(args) -> int:
     from .runtimes import record_times
 
     if args.full_size:
-        import os
         import tempfile
 
         from .mnist_files import write_standin_mnist
 
         with tempfile.TemporaryDirectory() as root:
-            write_standin_mnist(root)
-            before = os.environ.get("LRCOURSE_DATA")
-            os.environ["LRCOURSE_DATA"] = root  # the kernels read full-size files from here
-            try:
-                results = run_notebooks(args.names or None, write=False)
-            finally:
-                os.environ.pop("LRCOURSE_DATA") if before is None else os.environ.update(LRCOURSE_DATA=before)
+            write_standin_mnist(root)  # the kernels read full-size files from here
+            results = run_notebooks(args.names or None, write=False, env={"LRCOURSE_DATA": root})
     else:
         results = run_notebooks(args.names or None, write=not args.no_write)
     if not args.names and (args.full_size or not args.no_write):

@@ -98,7 +98,7 @@ def tidy_notebook(nb) -> None:
             attrs["_data_url"] = _small_png(attrs["_data_url"])
 
 
-def execute_notebook(py, timeout: int = 600, threads: int | None = None):
+def execute_notebook(py, timeout: int = 600, threads: int | None = None, env: dict | None = None):
     r"""Execute one notebook from its ``.py`` source in a fresh kernel, with its folder as working directory.
 
     Args:
@@ -106,6 +106,8 @@ def execute_notebook(py, timeout: int = 600, threads: int | None = None):
         timeout (int): seconds allowed per cell. Default: ``600``.
         threads (int, optional): CPU threads for torch in the kernel (``LRCOURSE_THREADS``,
             read by :func:`~lrcourse.setup_notebook`). Default: torch's own choice.
+        env (dict, optional): more environment variables for the kernel, such as
+            ``LRCOURSE_DATA``. Default: none.
 
     Returns:
         (nb, seconds, peak_mb): the executed notebook, the wall time, and the kernel's
@@ -137,7 +139,7 @@ def execute_notebook(py, timeout: int = 600, threads: int | None = None):
 
     client.on_notebook_start = kernel_started
     client.on_cell_executed = cell_executed
-    env = {**os.environ, **({"LRCOURSE_THREADS": str(threads)} if threads else {})}
+    env = {**os.environ, **(env or {}), **({"LRCOURSE_THREADS": str(threads)} if threads else {})}
     start = time.perf_counter()
     try:
         client.execute(env=env)
@@ -147,7 +149,7 @@ def execute_notebook(py, timeout: int = 600, threads: int | None = None):
 
 
 def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: bool = True,
-                  folder=None) -> list[dict]:
+                  folder=None, env: dict | None = None) -> list[dict]:
     r"""Execute notebooks from their ``.py`` sources; optionally store outputs in the paired ``.ipynb``.
 
     Each notebook runs in a fresh kernel (:func:`execute_notebook`). For each one
@@ -162,6 +164,7 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
         verbose (bool): print a line per notebook. Default: ``True``.
         folder (str or Path, optional): where the ``.py`` sources are.
             Default: the checkout's ``notebooks/`` (:func:`notebooks_dir`).
+        env (dict, optional): more environment variables for the kernels (:func:`execute_notebook`).
 
     Example:
         >>> run_notebooks(["00_start_here"], write=False)  # doctest: +SKIP
@@ -171,7 +174,7 @@ def run_notebooks(names=None, write: bool = True, timeout: int = 600, verbose: b
 
     results = []
     for py in notebook_sources(names, folder):
-        nb, seconds, peak_mb = execute_notebook(py, timeout)
+        nb, seconds, peak_mb = execute_notebook(py, timeout, env=env)
         code_s = code_seconds(nb)
         tidy_notebook(nb)
         if write:
