@@ -111,15 +111,28 @@ class PairedComparison:
         return low <= 0 <= high
 
     @property
+    def favours_b(self) -> bool:
+        """Whether the mean difference is in B's favour (whether or not the CI covers 0)."""
+        return (self.mean > 0) == self.higher_is_better
+
+    @property
     def wins(self) -> int:
         """Seeds where B did better than A."""
         return int(np.sum(self.diffs > 0 if self.higher_is_better else self.diffs < 0))
+
+    @property
+    def sign_test_p(self) -> float:
+        """The two-sided sign test's p of B's :attr:`wins` over the seeds that differ (``scipy.stats.binomtest``)."""
+        from scipy.stats import binomtest
+
+        differ = int(np.sum(self.diffs != 0))
+        return float(binomtest(self.wins, differ).pvalue) if differ else 1.0
 
     def verdict(self) -> str:
         """"within noise", or which contestant is better, by how much the CI allows."""
         if self.within_noise:
             return "within noise: the 95% CI covers 0"
-        better = self.label_b if (self.mean > 0) == self.higher_is_better else self.label_a
+        better = self.label_b if self.favours_b else self.label_a
         return f"{better} is better: the 95% CI excludes 0"
 
     def summary(self) -> str:
@@ -138,18 +151,17 @@ class PairedComparison:
                 f"{high:+.{k}f}{u}), {self.n} paired seeds{res}, better on {self.wins} of {self.n}; {self.verdict()}")
 
     def table(self) -> str:
-        """Each seed's two values and their difference, as aligned text.
+        """Each seed's two values and their difference, as aligned text (:func:`~lrcourse.tables.paired_table`).
 
-        Values are shown with :attr:`decimals` digits, and each difference is
-        that of the values as shown, so every row subtracts exactly.
+        Example:
+            >>> print(paired_difference([1.0, 2.0], [1.5, 2.0]).table())
+            seed               A               B       B − A
+               0            1.00            1.50       +0.50
+               1            2.00            2.00       +0.00
         """
-        u = self.unit or ""
-        k = self.decimals
-        lines = [f"{'seed':>4}  {self.label_a:>14}  {self.label_b:>14}  {'B − A ' + u:>10}"]
-        for s, a, b in zip(self.seeds, self.a, self.b):
-            a_shown, b_shown = round(float(a), k), round(float(b), k)
-            lines.append(f"{s:>4}  {a_shown:>14.{k}f}  {b_shown:>14.{k}f}  {b_shown - a_shown:>+10.{k}f}")
-        return "\n".join(lines)
+        from .tables import paired_table
+
+        return paired_table(self)
 
 
 def paired_difference(a, b, seeds=None, *, label_a: str = "A", label_b: str = "B", metric: str = "metric",
@@ -194,10 +206,11 @@ def compare_runs(result, label_a: str, label_b: str, metric: str = "test_acc") -
         metric (str): a key of :data:`METRICS`. Default: ``"test_acc"``.
 
     Example:
-        >>> from lrcourse.shootout import ShootoutResult
-        >>> from lrcourse.train import History
+        >>> from lrcourse.results import Runs
+        >>> from lrcourse.shootout import Contestant, ShootoutResult
         >>> r = ShootoutResult(None, (0, 1), 1, 64, 0.9)
-        >>> r.test_acc = {"a": [0.90, 0.91], "b": [0.92, 0.94]}
+        >>> r.runs["a"] = Runs(Contestant("a", None), test_accs=[0.90, 0.91])
+        >>> r.runs["b"] = Runs(Contestant("b", None), test_accs=[0.92, 0.94])
         >>> compare_runs(r, "a", "b").mean
         2.5
     """
@@ -206,13 +219,9 @@ def compare_runs(result, label_a: str, label_b: str, metric: str = "test_acc") -
     phrase, scale, unit, higher = METRICS[metric]
     values = []
     for label in (label_a, label_b):
-        if label not in result.test_acc:
-            raise ValueError(f"No contestant {label!r} in this shoot-out; it has {', '.join(result.test_acc)}.")
-        if metric == "test_acc":
-            raw = result.test_acc[label]
-        else:
-            raw = [h.final(metric) for h in result.histories[label]]
-        values.append([math.nan if v is None else scale * v for v in raw])
+        if label not in result.runs:
+            raise ValueError(f"No contestant {label!r} in this shoot-out; it has {', '.join(result.runs)}.")
+        values.append([math.nan if v is None else scale * v for v in result.runs[label].values(metric)])
     resolution = None
     split = {"test_acc": "test", "val_acc": "val"}.get(metric)
     if split and result.data is not None:
@@ -224,7 +233,8 @@ def compare_runs(result, label_a: str, label_b: str, metric: str = "test_acc") -
 def plot_paired(comparison: PairedComparison, ax=None):
     r"""Every seed's difference B − A as a dot, the mean as a bar with its 95% CI, and 0 as a line.
 
-    The axis always includes 0 and the resolution of the evaluation set, so a
+    The seeds' dots sit on a band of their own above the mean and its interval,
+    so every seed shows, whichever is closest to the mean. The axis always includes 0 and the resolution of the evaluation set, so a
     gap of one test digit never looks large.
 
     Example:
@@ -238,17 +248,18 @@ def plot_paired(comparison: PairedComparison, ax=None):
         _, ax = new_axes(figsize=(6.4, 1.8))
     c = comparison
     d = c.diffs
-    jitter = np.linspace(-0.15, 0.15, len(d)) if len(d) > 1 else np.zeros(1)
-    ax.scatter(d, jitter, color=PALETTE[0], zorder=3, label="one seed")
+    # the seeds on a band of their own above the mean, so that none hides behind its marker
+    ax.scatter(d, np.linspace(0.12, 0.38, len(d)) if len(d) > 1 else [0.25], color=PALETTE[0], zorder=3,
+               label="one seed")
     low, high = c.ci
-    ax.errorbar([c.mean], [0], xerr=[[c.mean - low], [high - c.mean]], fmt="D", color=PALETTE[1],
+    ax.errorbar([c.mean], [-0.2], xerr=[[c.mean - low], [high - c.mean]], fmt="D", color=PALETTE[1],
                 capsize=6, zorder=4, label="mean, 95% CI")
     ax.axvline(0, color="#555555", lw=1)
     span = max(abs(low), abs(high), float(np.max(np.abs(d))), 3 * (c.resolution or 0))
     ax.set_xlim(-1.15 * span, 1.15 * span)
-    ax.set_ylim(-0.5, 0.5)
+    ax.set_ylim(-0.5, 0.8)  # room at the top for the legend, on one line
     ax.set_yticks([])
     u = f", {c.unit}" if c.unit else ""
     ax.set_xlabel(f"{c.label_b} − {c.label_a} ({c.metric}{u})")
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    ax.legend(loc="upper left", fontsize="small", frameon=False, ncol=2)
     return ax

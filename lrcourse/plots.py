@@ -205,16 +205,16 @@ def plot_finder(lrs, losses, ax=None, raw_losses=None, suggestions=None, skip_st
 
 
 def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
-    r"""A shoot-out leaderboard as points: the mean accuracy it was ranked by, with ± std error bars.
+    r"""A shoot-out leaderboard as points: each row's mean accuracy, with ± std error bars.
 
-    The rows' ``"ranked_by"`` (``"test_acc"`` or ``"val_acc"``, see
-    :meth:`~lrcourse.shootout.ShootoutResult.leaderboard`) picks the accuracy;
-    rows without it show the test accuracy. The best row is at the top. The
-    axis spans at least 2 points (and every error bar), with points rather
-    than bars cut off at its left edge, so small gaps look small.
+    The rows (:class:`~lrcourse.results.Row`, from
+    :meth:`~lrcourse.shootout.ShootoutResult.leaderboard`) say which accuracy
+    they show (``Row.split``). The best row is at the top. The axis spans at
+    least 2 points (and every error bar), with points rather than bars cut
+    off at its left edge, so small gaps look small.
 
     Args:
-        rows (list of dict): leaderboard rows with ``"label"`` and ``"<metric>_mean"``/``"<metric>_std"``.
+        rows (list of Row): the leaderboard, best first.
         ax (Axes, optional): where to draw. Default: a new figure.
         highlight (sequence of str): labels drawn in another colour (for
             example contestants you added). Default: ``()``.
@@ -224,14 +224,14 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
         Axes: the axes drawn on.
 
     Example:
-        >>> rows = [{"label": "a", "test_acc_mean": 0.97, "test_acc_std": 0.002},
-        ...         {"label": "b", "test_acc_mean": 0.96, "test_acc_std": 0.004}]
+        >>> from lrcourse.results import Row
+        >>> rows = [Row("a", "test", (0.968, 0.972)), Row("b", "test", (0.956, 0.964))]
         >>> ax = plot_leaderboard(rows)
         >>> [t.get_text() for t in ax.get_yticklabels()]
         ['b', 'a']
     """
-    metric = rows[0].get("ranked_by", "test_acc") if rows else "test_acc"
-    rows = [r for r in rows if r.get(f"{metric}_mean") is not None]
+    split_name = rows[0].split_name if rows else "test"
+    rows = [r for r in rows if r.acc_mean is not None]
     if ax is None:
         _, ax = new_axes(figsize=(6.4, 0.35 * len(rows) + 1.2))
     if not rows:
@@ -239,13 +239,13 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
         return ax
     scale = 100.0 if pct else 1.0
     rows = rows[::-1]  # barh draws bottom-up: the best at the top
-    means = np.array([r[f"{metric}_mean"] for r in rows]) * scale
-    stds = np.array([r[f"{metric}_std"] or 0.0 for r in rows]) * scale
-    colours = [PALETTE[1] if r["label"] in highlight else PALETTE[0] for r in rows]
+    means = np.array([r.acc_mean for r in rows]) * scale
+    stds = np.array([r.acc_std for r in rows]) * scale
+    colours = [PALETTE[1] if r.label in highlight else PALETTE[0] for r in rows]
     y = np.arange(len(rows))
     for yi, m, sd, colour in zip(y, means, stds, colours):  # points, not bars cut off at the axis
         ax.errorbar([m], [yi], xerr=[sd], fmt="o", color=colour, capsize=3, lw=1)
-    ax.set_yticks(y, [r["label"] for r in rows])
+    ax.set_yticks(y, [r.label for r in rows])
     lo, hi = float((means - stds).min()), float((means + stds).max())
     pad = max(0.1 * (hi - lo), 0.0025 * scale)
     lo, hi = lo - pad, hi + 2 * pad
@@ -255,8 +255,7 @@ def plot_leaderboard(rows, ax=None, highlight=(), pct: bool = True):
     ax.set_xlim(lo, hi)
     for yi, m, sd in zip(y, means, stds):
         ax.text(m + sd + 0.15 * pad, yi + 0.15, f"{m:.2f}" if pct else f"{m:.4f}", va="bottom", fontsize="x-small")
-    name = "validation accuracy" if metric == "val_acc" else "test accuracy"
-    ax.set_xlabel(name + (" (%)" if pct else "") + ", mean ± std over seeds")
+    ax.set_xlabel(f"{split_name} accuracy" + (" (%)" if pct else "") + ", mean ± std over seeds")
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     return ax
@@ -266,8 +265,8 @@ def plot_shootout(result, axes=None, groups=None, seed_index: int = 0, min_span:
     r"""A shoot-out at a glance: every seed's accuracy as a dot, and each family's rates on its own axis.
 
     The first panel has one row per contestant, in leaderboard order, one dot
-    per seed and a bar at the mean, of the accuracy the leaderboard ranks by
-    (the final validation accuracy when ``result.sealed``). Its axis spans at
+    per seed and a bar at the mean, of the accuracy the leaderboard shows
+    (``Row.split``: the final validation accuracy when ``result.sealed``). Its axis spans at
     least ``min_span`` points, so a gap of a few digits never fills the
     figure. Then one panel per group of contestants (for example SGD and
     Adam, whose rates differ 30-fold): the rate at every step of the run with
@@ -284,31 +283,28 @@ def plot_shootout(result, axes=None, groups=None, seed_index: int = 0, min_span:
         the axes (accuracies, then one per group).
 
     Example:
+        >>> from lrcourse.results import Runs
         >>> from lrcourse.shootout import Contestant, ShootoutResult
         >>> from lrcourse.train import History
         >>> r = ShootoutResult(data=None, seeds=(0,), num_epochs=1, batch_size=64, target_acc=0.9)
         >>> h = History(label="a")
         >>> h.steps.update(epoch=[1, 1], lr=[[0.1], [0.1]], momentum=[0.9, 0.9], loss=[2.0, 1.0])
         >>> h.epochs.update(epoch=[1], train_loss=[1.5], val_loss=[1.2], val_acc=[0.91], time=[0.1])
-        >>> r.contestants.append(Contestant("a", None)); r.histories["a"] = [h]
-        >>> r.test_acc["a"], r.wall_time["a"] = [0.9], [0.1]
+        >>> r.runs["a"] = Runs(Contestant("a", None), [h], [0.9], [0.1])
         >>> axes = plot_shootout(r)
         >>> len(axes), bool(axes[0].get_xlim()[1] - axes[0].get_xlim()[0] >= 2.0)
         (2, True)
     """
     rows = result.leaderboard()
-    order = [r["label"] for r in rows]
+    order = [r.label for r in rows]
     groups = groups or {"learning rate": order}
     if axes is None:
         _, axes = new_axes(1, 1 + len(groups), figsize=(4.6 * (1 + len(groups)), 0.35 * len(order) + 2.4))
     axes = list(np.atleast_1d(axes))
     ax = axes[0]
-    metric = rows[0]["ranked_by"] if rows else "test_acc"
     y = np.arange(len(order))[::-1]  # the best at the top
-    for yi, label in zip(y, order):
-        hs = result.histories[label]
-        values = [h.final("val_acc") for h in hs] if metric == "val_acc" else result.test_acc[label]
-        values = 100 * np.array([np.nan if v is None else v for v in values], dtype=float)
+    for yi, row in zip(y, rows):
+        values = 100 * np.array([np.nan if v is None else v for v in row.accs], dtype=float)
         ax.scatter(values, np.full(len(values), yi) + np.linspace(-0.15, 0.15, len(values)), s=18,
                    color=PALETTE[0], alpha=0.8, zorder=3)
         ax.plot([np.nanmean(values)] * 2, [yi - 0.3, yi + 0.3], color=PALETTE[1], lw=2.5, zorder=4)
@@ -317,14 +313,13 @@ def plot_shootout(result, axes=None, groups=None, seed_index: int = 0, min_span:
     if hi - lo < min_span:
         mid = (lo + hi) / 2
         ax.set_xlim(mid - min_span / 2, mid + min_span / 2)
-    split = "validation" if metric == "val_acc" else "test"
-    ax.set_xlabel(f"final {split} accuracy (%): a dot per seed, a bar at the mean")
+    ax.set_xlabel(f"final {rows[0].split_name if rows else 'test'} accuracy (%): a dot per seed, a bar at the mean")
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(f"{len(result.seeds)} seeds x {result.num_epochs} epochs", fontsize="medium")
     colours = PALETTE[:7]  # the palette's yellow is too pale for thin lines on white
     for ax_lr, (title, labels) in zip(axes[1:], groups.items()):
         for i, label in enumerate(labels):
-            h = result.histories[label][seed_index]
+            h = result.runs[label].histories[seed_index]
             ax_lr.plot(np.arange(h.num_steps) / h.steps_per_epoch, h.lr, color=colours[i % len(colours)], lw=1.4,
                        label=label)
         ax_lr.set_xlabel("epoch")

@@ -6,20 +6,20 @@ other seeds ranked by validation, the test split sealed; :func:`scoreboard` scor
 from __future__ import annotations
 
 import copy
-import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 import torch
 from torch import nn
 
 from .data import Split
-from .tables import leaderboard_table
-from .train import History, evaluate, fit
+from .history import History
+from .results import SPLITS, Row, Runs
+from .tables import leaderboard_table, scoreboard_table
+from .train import evaluate, fit
 
-__all__ = ["Contestant", "reach_target", "ShootoutResult", "shootout", "scoreboard"]
+__all__ = ["Contestant", "ShootoutResult", "shootout", "scoreboard"]
 
 
 @dataclass
@@ -45,34 +45,6 @@ class Contestant:
     step_per: str | None = None
 
 
-def _sample_std(values) -> float:
-    values = np.asarray(values, dtype=float)
-    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
-
-
-def reach_target(history: History, target_acc: float) -> tuple[int | None, float | None]:
-    r"""The first epoch whose validation accuracy is ``>= target_acc``, and the seconds it took.
-
-    The seconds are the sum of :attr:`History.epochs` ``"time"`` up to and
-    including that epoch (training and validation, as :func:`fit` measures
-    them). ``(None, None)`` when the run never reached the target.
-
-    Example:
-        >>> h = History()
-        >>> h.epochs.update(epoch=[1, 2, 3], val_acc=[0.90, 0.96, 0.97], time=[0.5, 0.5, 0.5])
-        >>> reach_target(h, 0.95)
-        (2, 1.0)
-        >>> reach_target(h, 0.99)
-        (None, None)
-    """
-    elapsed = 0.0
-    for epoch, acc, seconds in zip(history.epochs["epoch"], history.epochs["val_acc"], history.epochs["time"]):
-        elapsed += seconds
-        if acc is not None and acc >= target_acc:
-            return epoch, elapsed
-    return None, None
-
-
 @dataclass
 class ShootoutResult:
     r"""What :func:`shootout` ran and measured; :meth:`add` enters one more contestant.
@@ -82,13 +54,11 @@ class ShootoutResult:
         seeds (tuple): one run per contestant per seed.
         num_epochs (int), batch_size (int), target_acc (float): the budget and the target.
         model_fn (callable): builds the model.
-        contestants (list of Contestant): in the order they were entered.
-        histories (dict): ``{label: [History per seed]}``.
-        test_acc (dict): ``{label: [test accuracy per seed]}``, measured once, after training.
-        wall_time (dict): ``{label: [seconds of fit per seed]}``.
+        runs (dict): ``{label: Runs}``, one :class:`~lrcourse.results.Runs` per contestant, in the order entered.
         initial_states (dict): ``{seed: state_dict}``, every contestant's initial weights.
         rank_by (str): ``"test_acc"`` or ``"val_acc"``: what :meth:`leaderboard` ranks by.
-        sealed (bool): rows hide the test accuracy (``None``), to be revealed once, at the end.
+        sealed (bool): the test accuracy is measured but never ranked by nor shown on the leaderboard, to be
+            revealed once, at the end (:func:`scoreboard` with ``"test_acc"``).
         tuning (dict): ``{label: (chosen lr, {lr: (val acc, val loss)})}`` from :func:`tune_then_race`.
 
     Example:
@@ -103,14 +73,34 @@ class ShootoutResult:
     batch_size: int | None
     target_acc: float
     model_fn: Callable | None = None
-    contestants: list = field(default_factory=list)
-    histories: dict = field(default_factory=dict)
-    test_acc: dict = field(default_factory=dict)
-    wall_time: dict = field(default_factory=dict)
+    runs: dict = field(default_factory=dict)
     initial_states: dict = field(default_factory=dict)
     rank_by: str = "test_acc"
     sealed: bool = False
     tuning: dict = field(default_factory=dict)
+
+    @property
+    def contestants(self) -> list:
+        """The contestants, in the order they were entered."""
+        return [r.contestant for r in self.runs.values()]
+
+    @property
+    def histories(self) -> dict:
+        """``{label: [History per seed]}``."""
+        return {label: r.histories for label, r in self.runs.items()}
+
+    @property
+    def test_acc(self) -> dict:
+        """``{label: [test accuracy per seed]}``, measured once, after training."""
+        return {label: r.test_accs for label, r in self.runs.items()}
+
+    @property
+    def split(self) -> str:
+        """The accuracy the leaderboard shows and ranks by: ``"test"``, or ``"val"`` (:attr:`rank_by`)."""
+        split = self.rank_by.removesuffix("_acc")
+        if split not in SPLITS or (self.sealed and split == "test"):
+            raise ValueError(f"rank_by is {self.rank_by!r}: rank by 'val_acc' (or 'test_acc' if not sealed).")
+        return split
 
     @property
     def steps_per_epoch(self) -> int:
@@ -155,78 +145,43 @@ class ShootoutResult:
         test_acc = evaluate(model, self.data.test)[1] if test else None  # once, after training
         return history, test_acc, seconds
 
-    def add(self, contestant: Contestant, on_run: Callable | None = None, verbose: bool = False) -> dict:
+    def add(self, contestant: Contestant, on_run: Callable | None = None, verbose: bool = False) -> Row:
         r"""Run ``contestant`` over every seed and enter it on the leaderboard.
 
         ``contestant``'s label must be new; ``on_run(label, seed, history)`` runs
-        after each run; ``verbose`` prints one line. Returns the leaderboard row.
+        after each run; ``verbose`` prints one line. Returns its leaderboard :class:`~lrcourse.results.Row`.
         """
         if not isinstance(contestant, Contestant):
             raise ValueError(f"A contestant must be a Contestant(label, make_optimizer, make_scheduler), "
                              f"got {type(contestant).__name__}.")
-        if contestant.label in self.histories:
+        if contestant.label in self.runs:
             raise ValueError(f"There is already a contestant called {contestant.label!r}: give it another label.")
-        histories, accs, times = [], [], []
+        runs = Runs(contestant)
         for seed in self.seeds:
             try:
                 h, acc, seconds = self.run_one(contestant, seed)
             except Exception as err:
                 raise ValueError(f"Contestant {contestant.label!r} failed with seed {seed}: "
                                  f"{type(err).__name__}: {err}") from None
-            histories.append(h)
-            accs.append(acc)
-            times.append(seconds)
+            runs.histories.append(h)
+            runs.test_accs.append(acc)
+            runs.wall_times.append(seconds)
             if on_run is not None:
                 on_run(contestant.label, seed, h)
-        self.contestants.append(contestant)
-        self.histories[contestant.label] = histories
-        self.test_acc[contestant.label] = accs
-        self.wall_time[contestant.label] = times
-        row = self.row(contestant.label)
+        self.runs[contestant.label] = runs
         if verbose:
-            print(f"{contestant.label}: {len(self.seeds)} runs in {sum(times):.1f} s")
-        return row
+            print(f"{contestant.label}: {len(self.seeds)} runs in {sum(runs.wall_times):.1f} s")
+        return runs.row(self.target_acc, self.split)
 
-    def row(self, label: str) -> dict:
-        r"""One leaderboard row: mean and sample std (``ddof=1``) over the seeds of the test accuracy (``None``
-        when sealed) and final validation accuracy, seeds at the target and their mean epochs and seconds."""
-        histories, accs = self.histories[label], self.test_acc[label]
-        reached = [reach_target(h, self.target_acc) for h in histories]
-        reached = [r for r in reached if r[0] is not None]
-        valid = [a for a in accs if a is not None]
-        finals = [h.final("val_acc") for h in histories if h.final("val_acc") is not None]
-        hide = self.sealed
-        return {  # means over the seeds; the target's epochs and seconds over the seeds that reached it
-            "label": label,
-            "seeds": len(histories),
-            "test_acc_mean": float(np.mean(valid)) if valid and not hide else None,
-            "test_acc_std": _sample_std(valid) if valid and not hide else None,
-            "test_accs": None if hide else list(accs),
-            "val_acc_mean": float(np.mean(finals)) if finals else None,
-            "val_acc_std": _sample_std(finals) if finals else None,
-            "ranked_by": self.rank_by,
-            "reached": len(reached),
-            "epochs_to_target": float(np.mean([r[0] for r in reached])) if reached else None,
-            "time_to_target_s": float(np.mean([r[1] for r in reached])) if reached else None,
-            "wall_time_s": float(np.mean(self.wall_time[label])),
-            "diverged": sum(h.diverged for h in histories),
-        }
-
-    def leaderboard(self) -> list[dict]:
-        """Every contestant's :meth:`row`, best first by :attr:`rank_by` (mean test or validation accuracy)."""
-        rows = [self.row(c.label) for c in self.contestants]
-        key = f"{self.rank_by}_mean"
-        if key != "val_acc_mean" and (self.sealed or key != "test_acc_mean"):
-            raise ValueError(f"rank_by is {self.rank_by!r}: rank by 'val_acc' (or 'test_acc' if not sealed).")
-        return sorted(rows, key=lambda r: -1.0 if r[key] is None else r[key], reverse=True)
+    def leaderboard(self) -> list[Row]:
+        """Every contestant's :class:`~lrcourse.results.Row`, best first by the mean accuracy of :attr:`split`."""
+        split = self.split
+        rows = [r.row(self.target_acc, split) for r in self.runs.values()]
+        return sorted(rows, key=lambda r: -1.0 if r.acc_mean is None else r.acc_mean, reverse=True)
 
     def table(self) -> str:
         """The leaderboard as aligned text (accuracies in %)."""
         return leaderboard_table(self.leaderboard(), self.target_acc)
-
-    def lr_curve(self, label: str, seed_index: int = 0) -> np.ndarray:
-        """The rate at every step of one run (parameter group 0), as the optimizer held it."""
-        return self.histories[label][seed_index].lr
 
 
 def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_acc: float = 0.95,
@@ -264,7 +219,7 @@ def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_
         >>> sgd = lambda p: torch.optim.SGD(p, lr=0.01)
         >>> r = shootout([Contestant("fixed", sgd)], tiny, seeds=(0, 1), num_epochs=1,
         ...              model_fn=lambda: MnistCNN(width=2), verbose=False)
-        >>> [row["label"] for row in r.leaderboard()], len(r.histories["fixed"])
+        >>> [row.label for row in r.leaderboard()], len(r.histories["fixed"])
         (['fixed'], 2)
     """
     contestants = list(contestants)
@@ -295,32 +250,26 @@ def shootout(contestants, data, seeds=(0, 1, 2), num_epochs: int = 5, *, target_
 def scoreboard(result: ShootoutResult, baseline: str, metric: str = "val_acc") -> str:
     r"""Each contestant minus ``baseline``, paired by seed: mean, 95% CI, sign test, and a verdict that matches the CI.
 
-    A CI that covers 0 is a tie, whatever the wins; the sign test (``scipy.stats.binomtest``, two-sided) is given too.
+    A CI that covers 0 is a tie, whatever the wins; the sign test
+    (:attr:`~lrcourse.compare.PairedComparison.sign_test_p`) is given too. Rows
+    are :func:`~lrcourse.compare.compare_runs` of ``baseline`` and each
+    contestant, best first, drawn by :func:`~lrcourse.tables.scoreboard_table`.
 
     Example:
+        >>> from lrcourse.results import Runs
         >>> r = ShootoutResult(None, (1, 2, 3), 1, 64, 0.9)
-        >>> r.test_acc = {"base": [0.95, 0.96, 0.95], "b": [0.97, 0.97, 0.96]}
+        >>> for label, accs in (("base", [0.95, 0.96, 0.95]), ("b", [0.97, 0.97, 0.96])):
+        ...     r.runs[label] = Runs(Contestant(label, None), test_accs=accs)
         >>> print(scoreboard(r, "base", "test_acc"))  # doctest: +NORMALIZE_WHITESPACE
         contestant  peak lr  test acc %  − base (95% CI), pp  wins  sign test p  verdict
         b                         96.67  +1.33 (-0.10 to +2.77)   3/3         0.25  tie (CI covers 0)
         base                      95.33  (the baseline)
     """
-    from scipy.stats import binomtest  # noqa: I001
     from .compare import compare_runs
 
-    rows = sorted(((compare_runs(result, baseline, label, metric), label) for label in result.test_acc),
-                  key=lambda r: float(np.mean(r[0].b)), reverse=True)
-    head, width = {"val_acc": "val acc %", "test_acc": "test acc %"}[metric], max(10, *map(len, result.test_acc))
-    lr_of = {k: f"{lr:g}" for k, (lr, _) in result.tuning.items()}
-    lines = [f"{'contestant':<{width}}  {'peak lr':>7}  {head}  − {baseline} (95% CI), pp  wins  sign test p  verdict"]
-    for c, label in rows:
-        start = f"{label:<{width}}  {lr_of.get(label, ''):>7}  {np.mean(c.b):>{len(head)}.2f}"
-        if label == baseline:
-            lines.append(f"{start}  (the baseline)")
-            continue
-        (low, high), nonzero = c.ci, int(np.sum(c.diffs != 0))
-        p = binomtest(c.wins, nonzero).pvalue if nonzero else 1.0
-        verdict = "tie (CI covers 0)" if c.within_noise else ("ahead" if c.mean > 0 else "behind")
-        lines.append(f"{start}  {c.mean:+.{c.decimals}f} ({low:+.{c.decimals}f} to {high:+.{c.decimals}f})   "
-                     f"{c.wins}/{c.n}  {p:>11.2f}  {verdict}")
-    return "\n".join(lines)
+    if metric not in ("val_acc", "test_acc"):
+        raise ValueError(f"A scoreboard compares accuracies: metric must be 'val_acc' or 'test_acc', got {metric!r}.")
+    comparisons = sorted((compare_runs(result, baseline, label, metric) for label in result.runs),
+                         key=lambda c: c.b.mean(), reverse=True)
+    return scoreboard_table(comparisons, metric.removesuffix("_acc"),
+                            {label: lr for label, (lr, _) in result.tuning.items()})

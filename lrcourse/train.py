@@ -1,93 +1,28 @@
-"""One training loop for the whole course: :func:`fit`, and the :class:`History` it records."""
+"""One training loop for the whole course: :func:`fit`, the loop every PyTorch tutorial writes, with hooks.
+
+What it records is a :class:`~lrcourse.history.History`; what runs around the
+loop (the progress bar, a callback, schedule-free's ``train()``/``eval()``) is
+a :class:`~lrcourse.hooks.Hook`.
+"""
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from torch.optim import lr_scheduler as torch_sched
 
 from .data import MNISTData, Split
+from .history import History
+from .hooks import Callback, Hook, ProgressBar, ScheduleFree, has_train_eval
 from .specs import SPECS
 
-__all__ = ["History", "scheduler_interval", "evaluate", "fit"]
+__all__ = ["History", "scheduler_step_per", "evaluate", "fit"]
 
 
-@dataclass
-class History:
-    r"""What :func:`fit` recorded.
-
-    Attributes:
-        steps (dict): one entry per optimizer step: ``"epoch"``, ``"lr"`` (a
-            list with the rate of every parameter group), ``"momentum"`` (SGD's
-            momentum or Adam's beta1 of group 0, ``None`` if neither) and
-            ``"loss"`` (the training loss of that batch).
-        epochs (dict): one entry per finished epoch: ``"epoch"`` (1-based),
-            ``"train_loss"``, ``"val_loss"``, ``"val_acc"`` (``None`` for
-            regression) and ``"time"`` (wall seconds of the epoch).
-        diverged (bool): the loss became NaN or inf and training stopped.
-        stopped (bool): a callback asked to stop (for example a Stop button).
-        message (str): why training ended early, in one line.
-        label (str): a name for plots and leaderboards.
-
-    Example:
-        >>> from lrcourse.data import linear_data
-        >>> from lrcourse.models import linear_model
-        >>> model = linear_model()
-        >>> opt = torch.optim.SGD(model.parameters(), lr=0.05)
-        >>> h = fit(model, linear_data("cpu"), opt, num_epochs=3, progress=False)
-        >>> h.num_steps, h.lr.tolist()
-        (3, [0.05, 0.05, 0.05])
-    """
-
-    steps: dict = field(default_factory=lambda: {"epoch": [], "lr": [], "momentum": [], "loss": []})
-    epochs: dict = field(default_factory=lambda: {
-        "epoch": [], "train_loss": [], "val_loss": [], "val_acc": [], "time": []})
-    diverged: bool = False
-    stopped: bool = False
-    message: str = ""
-    label: str = ""
-    stop_requested: bool = False
-
-    @property
-    def lr(self) -> np.ndarray:
-        """The rate of parameter group 0 at each step."""
-        return np.array([lrs[0] for lrs in self.steps["lr"]])
-
-    @property
-    def loss(self) -> np.ndarray:
-        """The training loss of each step."""
-        return np.array(self.steps["loss"], dtype=float)
-
-    @property
-    def num_steps(self) -> int:
-        return len(self.steps["loss"])
-
-    @property
-    def steps_per_epoch(self) -> int:
-        """Batches in the first epoch (1 before any step)."""
-        return max(1, self.steps["epoch"].count(1))
-
-    @property
-    def state(self) -> str:
-        """``"diverged"``, ``"stopped"`` or ``"ok"``."""
-        return "diverged" if self.diverged else "stopped" if self.stopped else "ok"
-
-    def final(self, key: str = "val_acc"):
-        """The last recorded value of an epoch metric, or ``None``."""
-        values = self.epochs.get(key, [])
-        return values[-1] if values else None
-
-    def __repr__(self) -> str:
-        return (f"History({self.label!r}, epochs={len(self.epochs['epoch'])}, "
-                f"steps={self.num_steps}, final val_acc={self.final()}, {self.state})")
-
-
-def scheduler_interval(scheduler, step_per: str | None = None) -> str:
+def scheduler_step_per(scheduler, step_per: str | None = None) -> str:
     r"""How :func:`fit` steps ``scheduler``: ``"batch"``, ``"epoch"`` or ``"plateau"``.
 
     Each scheduler steps as its spec in :data:`~lrcourse.specs.SPECS` says
@@ -98,7 +33,7 @@ def scheduler_interval(scheduler, step_per: str | None = None) -> str:
 
     Example:
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> scheduler_interval(torch_sched.OneCycleLR(opt, 0.1, total_steps=10))
+        >>> scheduler_step_per(torch_sched.OneCycleLR(opt, 0.1, total_steps=10))
         'batch'
     """
     _check_step_per(step_per)
@@ -160,8 +95,20 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
     return total / len(split), (correct / len(split) if classify else None)
 
 
-def _momentum(group: dict):
-    return group["momentum"] if "momentum" in group else group["betas"][0] if "betas" in group else None
+def _schedulers(scheduler, optimizer, step_per, val, monitor) -> dict[str, list]:
+    """The schedulers by when :func:`fit` steps them: ``{"batch": [...], "epoch": [...], "plateau": [...]}``."""
+    schedulers = [] if scheduler is None else list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
+    by_step_per = {"batch": [], "epoch": [], "plateau": []}
+    for s in schedulers:
+        if s.optimizer is not optimizer:
+            raise ValueError(f"{type(s).__name__} is attached to a different optimizer than the one passed to fit().")
+        by_step_per[scheduler_step_per(s, step_per)].append(s)
+    if by_step_per["plateau"] and val is None:
+        raise ValueError("ReduceLROnPlateau watches a validation split: pass val_data=(x, y), held out of the "
+                         "training data (never the test set), or an MNISTData, whose .val fit uses.")
+    if by_step_per["plateau"] and monitor == "val_acc" and torch.is_floating_point(val.y):
+        raise ValueError("monitor='val_acc' needs class labels, and this data is regression: use monitor='val_loss'.")
+    return by_step_per
 
 
 def fit(
@@ -180,6 +127,7 @@ def fit(
     progress: bool = True,
     callback: Callable[[History], None] | None = None,
     callback_every: int = 0,
+    hooks: Sequence[Hook] = (),
     label: str = "",
     verbose: bool = True,
 ) -> History:
@@ -208,26 +156,25 @@ def fit(
         monitor (str): ``"val_loss"`` or ``"val_acc"``, what ReduceLROnPlateau
             watches; it needs validation data. Default: ``"val_loss"``.
         generator (torch.Generator, optional): fixes the data order.
-        progress (bool): show a tqdm progress bar. Default: ``True``.
+        progress (bool): show a tqdm progress bar (:class:`~lrcourse.hooks.ProgressBar`). Default: ``True``.
         callback (callable, optional): ``callback(history)``, called after every
-            epoch and every ``callback_every`` steps. Setting
-            ``history.stop_requested = True`` ends training cleanly.
+            epoch and every ``callback_every`` steps (:class:`~lrcourse.hooks.Callback`).
+            Setting ``history.stopped = True`` ends training cleanly.
         callback_every (int): steps between callback calls; ``0`` means only
             at epoch ends. Default: ``0``.
+        hooks (sequence of Hook): more :class:`~lrcourse.hooks.Hook`\ s, called after fit's own. Default: ``()``.
         label (str): a name stored in the History. Default: ``""``.
         verbose (bool): print the one-line reason when training stops early.
 
     Schedule-free optimizers: an optimizer with ``train()`` and ``eval()``
     methods, such as ``schedulefree.AdamWScheduleFree``, keeps two sets of
     weights: the ones it trains at and the averaged ones it is evaluated at.
-    ``fit`` calls ``optimizer.train()`` before training and
-    ``optimizer.eval()`` before each validation and at the end, so the
-    returned model holds the evaluation weights (call ``optimizer.train()``
-    to train on). If the model has batch-norm layers, their running
-    statistics are then recomputed at the evaluation weights on up to 50
-    training batches (no gradients), as the ``schedulefree`` README
-    recommends. Torch's own optimizers have no ``train()``/``eval()`` and
-    are not affected.
+    ``fit`` adds a :class:`~lrcourse.hooks.ScheduleFree` hook: it calls
+    ``optimizer.train()`` before training and ``optimizer.eval()`` before each
+    validation and at the end, so the returned model holds the evaluation
+    weights (call ``optimizer.train()`` to train on), with batch-norm
+    statistics recomputed at them. Torch's own optimizers have no
+    ``train()``/``eval()`` and are not affected.
 
     Returns:
         History: what happened, step by step and epoch by epoch.
@@ -260,139 +207,71 @@ def fit(
     if val is not None and val.device != device:
         val = val.to(device)
     model.to(device)
-    classify = not torch.is_floating_point(train.y)
-    loss_fn = loss_fn or (nn.CrossEntropyLoss() if classify else nn.MSELoss())
-
-    schedulers = [] if scheduler is None else list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
-    for s in schedulers:
-        if s.optimizer is not optimizer:
-            raise ValueError(f"{type(s).__name__} is attached to a different optimizer than the one passed to fit().")
-    intervals = [scheduler_interval(s, step_per) for s in schedulers]
-    if "plateau" in intervals and val is None:
-        raise ValueError("ReduceLROnPlateau watches a validation split: pass val_data=(x, y), held out of the "
-                         "training data (never the test set), or an MNISTData, whose .val fit uses.")
-    if "plateau" in intervals and monitor == "val_acc" and torch.is_floating_point(val.y):
-        raise ValueError("monitor='val_acc' needs class labels, and this data is regression: use monitor='val_loss'.")
-    per_batch = [s for s, i in zip(schedulers, intervals) if i == "batch"]
-    per_epoch = [s for s, i in zip(schedulers, intervals) if i == "epoch"]
-    plateau = [s for s, i in zip(schedulers, intervals) if i == "plateau"]
-
+    loss_fn = loss_fn or (nn.MSELoss() if torch.is_floating_point(train.y) else nn.CrossEntropyLoss())
+    schedulers = _schedulers(scheduler, optimizer, step_per, val, monitor)
+    hooks = ([ProgressBar(num_epochs, train.num_batches(batch_size), label or "training")] if progress else []) + (
+        [ScheduleFree(optimizer, model, train, batch_size)] if has_train_eval(optimizer) else []) + (
+        [Callback(callback, callback_every)] if callback is not None else []) + list(hooks)
     history = History(label=label)
-    nb = train.num_batches(batch_size)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=num_epochs * nb, desc=label or "training", unit="batch", leave=True)
+    def call(event: str):
+        for hook in hooks:
+            getattr(hook, event)(history)
 
-    def stop(message: str, diverged: bool = False):
+    def end(message: str):
         history.message = message
-        history.diverged = diverged
-        history.stopped = not diverged
         if verbose:
             print(message)
 
-    groups = optimizer.param_groups
     model.train()
-    schedule_free = _has_train_eval(optimizer)
-    if schedule_free:
-        optimizer.train()
+    call("on_train_begin")
     for epoch in range(1, num_epochs + 1):
         start = time.perf_counter()
         running, seen = 0.0, 0
         for xb, yb in train.batches(batch_size, shuffle=batch_size is not None, generator=generator):
-            lrs = [g["lr"] for g in groups]
+            lrs = [g["lr"] for g in optimizer.param_groups]  # the rates this step trains with
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
             value = loss.item()
-            history.steps["epoch"].append(epoch)
-            history.steps["lr"].append(lrs)
-            history.steps["momentum"].append(_momentum(groups[0]))
-            history.steps["loss"].append(value)
+            history.record_step(epoch, optimizer.param_groups, value, lrs)
             if not math.isfinite(value):
-                stop(f"Diverged at epoch {epoch}, step {history.num_steps}: the loss became {value} "
-                     f"at lr={lrs[0]:.4g}. This rate is too large for this model; try a smaller one.",
-                     diverged=True)
+                history.diverged = True
+                end(f"Diverged at epoch {epoch}, step {history.num_steps}: the loss became {value} "
+                    f"at lr={lrs[0]:.4g}. This rate is too large for this model; try a smaller one.")
                 break
             loss.backward()
             optimizer.step()
-            for s in per_batch:
+            for s in schedulers["batch"]:
                 s.step()
             running += value * len(xb)
             seen += len(xb)
-            if bar is not None:
-                bar.update(1)
-                if history.num_steps % 10 == 1 or nb < 10:
-                    bar.set_postfix(loss=f"{value:.4g}", lr=f"{lrs[0]:.3g}", refresh=False)
-            if callback is not None and callback_every and history.num_steps % callback_every == 0:
-                callback(history)
-            if history.stop_requested:
-                stop(f"Stopped by request at epoch {epoch}, step {history.num_steps}.")
+            call("on_step_end")
+            if history.stopped:
+                end(f"Stopped by request at epoch {epoch}, step {history.num_steps}.")
                 break
         if history.diverged or history.stopped:
             break
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        train_loss = running / max(seen, 1)
-        if schedule_free and val is not None:
-            _schedule_free_eval(optimizer, model, train, batch_size)
-        val_loss, val_acc = evaluate(model, val, loss_fn) if val is not None else (None, None)
-        if schedule_free and val is not None:
-            optimizer.train()
-        history.epochs["epoch"].append(epoch)
-        history.epochs["train_loss"].append(train_loss)
-        history.epochs["val_loss"].append(val_loss)
-        history.epochs["val_acc"].append(val_acc)
-        history.epochs["time"].append(time.perf_counter() - start)
+        val_loss, val_acc = None, None
+        if val is not None:
+            call("before_validation")
+            val_loss, val_acc = evaluate(model, val, loss_fn)
+            call("after_validation")
+        history.record_epoch(epoch, running / max(seen, 1), val_loss, val_acc, time.perf_counter() - start)
         if val_loss is not None and not math.isfinite(val_loss):
-            stop(f"Diverged after epoch {epoch}: the validation loss became {val_loss}. "
-                 "The learning rate is too large for this model; try a smaller one.", diverged=True)
+            history.diverged = True
+            end(f"Diverged after epoch {epoch}: the validation loss became {val_loss}. "
+                "The learning rate is too large for this model; try a smaller one.")
             break
-        for s in per_epoch:
+        for s in schedulers["epoch"]:
             s.step()
-        for s in plateau:
-            metric = {"val_loss": val_loss, "val_acc": val_acc}[monitor]
-            s.step(metric)
-        if bar is not None:
-            shown = {"loss": f"{train_loss:.4g}"}
-            if val_acc is not None:
-                shown["val_acc"] = f"{val_acc:.3f}"
-            bar.set_postfix(shown)
-        if callback is not None:
-            callback(history)
-        if history.stop_requested:
-            stop(f"Stopped by request after epoch {epoch}.")
+        for s in schedulers["plateau"]:
+            s.step(val_loss if monitor == "val_loss" else val_acc)
+        call("on_epoch_end")
+        if history.stopped:
+            end(f"Stopped by request after epoch {epoch}.")
             break
-    if bar is not None:
-        bar.close()
-    if schedule_free:
-        _schedule_free_eval(optimizer, model, train, batch_size)
+    call("on_train_end")
     model.eval()
     return history
-
-
-def _has_train_eval(optimizer) -> bool:
-    """A schedule-free optimizer: it has its own ``train()`` and ``eval()`` methods."""
-    return callable(getattr(optimizer, "train", None)) and callable(getattr(optimizer, "eval", None))
-
-
-@torch.no_grad()
-def _schedule_free_eval(optimizer, model: nn.Module, train: Split, batch_size: int | None,
-                        num_batches: int = 50) -> None:
-    """``optimizer.eval()``, then batch-norm statistics recomputed at the evaluation weights.
-
-    The recipe of the schedulefree README: forward passes in train mode, no
-    gradients, over the first ``num_batches`` training batches in their
-    stored order (no shuffling, so no random numbers are drawn).
-    """
-    optimizer.eval()
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms:
-        return
-    was_training = model.training
-    model.train()
-    for i, (xb, _) in enumerate(train.batches(batch_size)):
-        if i >= num_batches:
-            break
-        model(xb)
-    model.train(was_training)

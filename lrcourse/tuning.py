@@ -56,7 +56,8 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
     scored on ``data.val`` by the lowest mean final validation loss. Its best rate
     races once per race seed (:func:`shootout`: paired starts and batches).
     The result ranks by validation (``rank_by="val_acc"``) and is ``sealed``:
-    rows hide the test accuracy, read once at the end (:func:`scoreboard`).
+    its rows show the validation accuracy; the test accuracy is read once, at the end
+    (:func:`~lrcourse.shootout.scoreboard` with ``"test_acc"``).
 
     Args:
         entries (list of Tunable): the contestants and their grids.
@@ -74,8 +75,8 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
         >>> sgd = Tunable("SGD", lambda lr: Contestant("", lambda p: torch.optim.SGD(p, lr=lr)), (0.01, 0.1))
         >>> r = tune_then_race([sgd], tiny, race_seeds=(1, 2), num_epochs=1, model_fn=lambda: MnistCNN(width=2),
         ...                    verbose=False)
-        >>> r.seeds, r.rank_by, r.sealed, r.leaderboard()[0]["test_acc_mean"] is None
-        ((1, 2), 'val_acc', True, True)
+        >>> r.seeds, r.rank_by, r.sealed, r.leaderboard()[0].split
+        ((1, 2), 'val_acc', True, 'val')
     """
     entries = list(entries)
     tune_seeds = tuple(tune_seeds)

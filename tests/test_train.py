@@ -11,7 +11,7 @@ from lrcourse.data import load_mnist, linear_data, noisy_linear_data
 from lrcourse.device import pick_device, seed_everything
 from lrcourse.models import MnistCNN, linear_model
 from lrcourse.tables import histories_table
-from lrcourse.train import History, evaluate, fit, scheduler_interval
+from lrcourse.train import History, evaluate, fit, scheduler_step_per
 from helpers import CASES
 from lrcourse.schedules import make_scheduler
 
@@ -31,7 +31,7 @@ def test_fit_works_with_every_scheduler(name):
     h = fit(model, data, opt, sched, num_epochs=3, batch_size=16, val_data=val, progress=False)
     assert not h.diverged and h.num_steps == 12 and len(h.epochs["epoch"]) == 3
     lrs = h.lr
-    if scheduler_interval(sched) == "batch":
+    if scheduler_step_per(sched) == "batch":
         assert len(set(lrs[:4].tolist())) > 1, "per-batch schedulers change the rate within an epoch"
     else:
         assert len(set(lrs[:4].tolist())) == 1, "per-epoch schedulers hold the rate within an epoch"
@@ -39,12 +39,12 @@ def test_fit_works_with_every_scheduler(name):
 
 def test_intervals():
     opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
-    assert scheduler_interval(S.CyclicLR(opt, 0.01, 0.1)) == "batch"
-    assert scheduler_interval(S.StepLR(opt, 2)) == "epoch"
-    assert scheduler_interval(S.StepLR(opt, 2), step_per="batch") == "batch"
-    assert scheduler_interval(S.ReduceLROnPlateau(opt)) == "plateau"
+    assert scheduler_step_per(S.CyclicLR(opt, 0.01, 0.1)) == "batch"
+    assert scheduler_step_per(S.StepLR(opt, 2)) == "epoch"
+    assert scheduler_step_per(S.StepLR(opt, 2), step_per="batch") == "batch"
+    assert scheduler_step_per(S.ReduceLROnPlateau(opt)) == "plateau"
     with pytest.raises(ValueError, match="once per epoch"):
-        scheduler_interval(S.ReduceLROnPlateau(opt), step_per="batch")
+        scheduler_step_per(S.ReduceLROnPlateau(opt), step_per="batch")
 
 
 def test_steplr_tutorial_example_on_y_equals_2x():
@@ -122,7 +122,7 @@ def test_mnist_cnn_learns_on_the_sample():
 
 def test_stop_request_ends_cleanly(capsys):
     def stop_after_three(history):
-        history.stop_requested = history.num_steps >= 3
+        history.stopped = history.num_steps >= 3
 
     model = linear_model()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)

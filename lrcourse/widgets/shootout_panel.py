@@ -15,6 +15,7 @@ import torch
 
 from ..optim import make_optimizer, optimizer_label
 from ..plots import plot_leaderboard
+from ..results import Row
 from ..specs import SPECS, build_scheduler, schedule_steps
 from ..tables import leaderboard_html
 from .base import Panel, button, in_kernel, message_html
@@ -64,7 +65,7 @@ class ShootoutPanel(Panel):
         >>> result = ShootoutResult(tiny, (0,), 2, 32, 0.5, model_fn=lambda: MnistCNN(width=2))
         >>> panel = ShootoutPanel(result, "StepLR", step_size=1)
         >>> row = panel.add(blocking=True)
-        >>> row["label"], len(result.histories[row["label"]])
+        >>> row.label, len(result.histories[row.label])
         ('yours 1: StepLR', 1)
     """
 
@@ -132,13 +133,13 @@ class ShootoutPanel(Panel):
             return make_optimizer(opt_name, p, lr)
         make_sched = None if name == "fixed" else (lambda opt: build_scheduler(name, opt, params, n))
         label = f"yours {len(self.added) + 1}: {name}"
-        while label in self.result.histories:
+        while label in self.result.runs:
             label += "'"
         shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
         self.settings_of[label] = f"{optimizer_label(opt_name, lr)}, {name}({shown})"
         return Contestant(label, make_opt, make_sched, step_per="batch" if spec.interval == "batch" else None)
 
-    def add(self, blocking: bool | None = None) -> dict | None:
+    def add(self, blocking: bool | None = None) -> Row | None:
         r"""Race the explorer's current schedule over the shoot-out's seeds and add its row.
 
         Args:
@@ -147,7 +148,7 @@ class ShootoutPanel(Panel):
                 background thread and the table updates when they are done; see :meth:`wait`).
 
         Returns:
-            dict: the new leaderboard row when blocking, else ``None``.
+            Row: the new leaderboard :class:`~lrcourse.results.Row` when blocking, else ``None``.
         """
         if self.busy:
             self.message.value = message_html("A contestant is already racing: wait for it.", error=True)
@@ -172,11 +173,9 @@ class ShootoutPanel(Panel):
             try:
                 out["row"] = row = self.result.add(contestant, on_run=on_run)
                 self.added.append(label)
-                key = row.get("ranked_by", "test_acc")  # a sealed shoot-out ranks by validation
                 self.message.value = message_html(
-                    f"{label} ({self.settings_of[label]}): {'validation' if key == 'val_acc' else 'test'} accuracy "
-                    f"{100 * row[key + '_mean']:.2f} ± {100 * row[key + '_std']:.2f} % over {row['seeds']} seeds.",
-                    error=False)
+                    f"{label} ({self.settings_of[label]}): {row.split_name} accuracy "
+                    f"{100 * row.acc_mean:.2f} ± {100 * row.acc_std:.2f} % over {row.seeds} seeds.", error=False)
             except Exception as err:  # shown to the learner, never swallowed
                 self.settings_of.pop(label, None)
                 self.message.value = message_html(f"{label} failed: {err}", error=True)

@@ -7,6 +7,7 @@ as the spec says. Runs go into a leaderboard rendered by
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from .. import train as training
 from ..optim import check_optimizer, make_optimizer
 from ..plots import PALETTE
 from ..specs import EXPLORER_NAMES, SPECS, build_scheduler, schedule_steps, spec_params
-from ..tables import RUN_COLUMNS, histories_table, render_html
+from ..tables import RUN_COLUMNS, render_html
 from .base import STYLE, Panel, button, control_layout, in_kernel, message_html, optimizer_dropdown, param_controls
 from .figure import LiveFigure
 
@@ -277,7 +278,7 @@ class TrainPanel(Panel):
         def callback(history):
             self.progress.value = history.num_steps
             self._draw(history, s["problem"], send=False)  # the browser asks for frames as fast as it shows them
-            history.stop_requested = self._stop
+            history.stopped = self._stop
 
         def work():
             try:
@@ -366,14 +367,10 @@ class TrainPanel(Panel):
         self.figure.redraw()
 
     def _render_board(self):
-        rows = []
-        for r in self.runs:
-            if r.history is None:
-                rows.append({"label": r.label, "state": f"error: {r.error}", "steps": None, "train_loss": None,
-                             "val_loss": None, "val_acc": None, "time_s": None})
-            else:
-                rows.append({**histories_table([r.history])[0], "label": r.label})
-        self.board.value = render_html(rows, RUN_COLUMNS, empty=_NO_RUNS)
+        finished = [r.history for r in self.runs if r.history is not None]
+        failed = [f"{r.label}: error: {r.error}" for r in self.runs if r.history is None]
+        self.board.value = render_html(finished, RUN_COLUMNS, empty="" if failed else _NO_RUNS) + "".join(
+            f"<div style='font-size:12px'>{html.escape(line)}</div>" for line in failed)
 
 
 def train_live(problem: str = "y=2x", schedule: str = "StepLR", **kwargs) -> TrainPanel:

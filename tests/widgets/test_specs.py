@@ -9,7 +9,7 @@ from lrcourse.curves import explorer_curve
 from lrcourse.schedules import scheduler_names
 from lrcourse.specs import (EXPLORER_NAMES, INTERVALS, NOT_OFFERED, SPECS, build_scheduler, default_params,
                             interval, schedule_steps)
-from lrcourse.train import scheduler_interval
+from lrcourse.train import scheduler_step_per
 
 
 def _optimizer():
@@ -19,7 +19,7 @@ def _optimizer():
 @pytest.mark.parametrize("name", [n for n in scheduler_names() if n in SPECS])
 def test_fit_steps_every_scheduler_as_its_spec_says(name):
     sched = build_scheduler(name, _optimizer(), default_params(name), 300)
-    assert scheduler_interval(sched) == interval(name) == SPECS[name].interval
+    assert scheduler_step_per(sched) == interval(name) == SPECS[name].interval
 
 
 def test_every_scheduler_is_offered_or_says_why_not():
@@ -33,7 +33,7 @@ def test_the_explorer_offers_every_spec_in_teaching_order():
     assert EXPLORER_NAMES == list(SPECS) and EXPLORER_NAMES[0] == "fixed"
     assert {s.interval for s in SPECS.values()} == set(INTERVALS)
     assert all(s.name == name for name, s in SPECS.items())
-    assert scheduler_interval(build_scheduler("fixed", _optimizer(), {}, 10)) == interval("fixed") == "epoch"
+    assert scheduler_step_per(build_scheduler("fixed", _optimizer(), {}, 10)) == interval("fixed") == "epoch"
 
 
 def test_a_subclass_steps_as_its_base_and_unknown_classes_per_epoch():
@@ -44,9 +44,9 @@ def test_a_subclass_steps_as_its_base_and_unknown_classes_per_epoch():
         def get_lr(self):
             return self.base_lrs
     opt = _optimizer()
-    assert scheduler_interval(MyOneCycle(opt, 0.1, total_steps=10)) == "batch"
-    assert scheduler_interval(Mine(_optimizer())) == "epoch"
-    assert scheduler_interval(Mine(_optimizer()), step_per="batch") == "batch"
+    assert scheduler_step_per(MyOneCycle(opt, 0.1, total_steps=10)) == "batch"
+    assert scheduler_step_per(Mine(_optimizer())) == "epoch"
+    assert scheduler_step_per(Mine(_optimizer()), step_per="batch") == "batch"
 
 
 def test_defaults_builders_and_steps():
