@@ -229,5 +229,5 @@ def paired_table(comparison) -> str:
         Column("seed", lambda r: r[0], width=4),
         Column(c.label_a, lambda r: r[1], f".{k}f", width=14),
         Column(c.label_b, lambda r: r[2], f".{k}f", width=14),
-        Column(f"B − A {c.unit}", lambda r: r[2] - r[1], f"+.{k}f", width=10),
+        Column(f"B − A {c.unit}".rstrip(), lambda r: r[2] - r[1], f"+.{k}f", width=10),
     ])

@@ -91,3 +91,16 @@ def test_the_plot_always_shows_zero_and_the_resolution():
     low, high = ax.get_xlim()
     assert low < 0 < high and high - low >= 0.6  # at least ± 3 resolutions wide
     assert len(ax.collections[0].get_offsets()) == 3  # one dot per seed
+
+
+def test_the_plot_shows_every_seed_apart_from_the_mean():
+    # three seeds whose middle one equals the mean: it must not hide behind the mean's marker
+    c = paired_difference([95.0, 95.0, 95.0], [95.1, 95.2, 95.3], unit="pp", resolution=0.1)
+    ax = plot_paired(c)
+    dots = ax.collections[0].get_offsets()
+    mean_marker = ax.containers[0].lines[0]
+    assert dots[:, 0].tolist() == pytest.approx(c.diffs.tolist())
+    assert mean_marker.get_xdata()[0] == pytest.approx(c.mean) == pytest.approx(dots[1, 0])
+    assert len(set(dots[:, 1])) == 3 and min(dots[:, 1]) > mean_marker.get_ydata()[0]  # a band of their own
+    low, high = ax.get_ylim()
+    assert all(low < y < high for y in dots[:, 1])

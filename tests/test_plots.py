@@ -67,14 +67,16 @@ def test_figures_are_opaque_white_for_dark_themes():
 
 # ---------------------------------------------------------------- shoot-out
 from lrcourse.plots import plot_leaderboard, plot_shootout  # noqa: E402
+from lrcourse.results import Row, Runs  # noqa: E402
 from lrcourse.shootout import Contestant, ShootoutResult  # noqa: E402
 from lrcourse.train import History  # noqa: E402
 
 
-def _rows():
-    return [{"label": "best", "test_acc_mean": 0.97, "test_acc_std": 0.002},
-            {"label": "mid", "test_acc_mean": 0.965, "test_acc_std": 0.004},
-            {"label": "last", "test_acc_mean": 0.95, "test_acc_std": 0.01}]
+def _rows(split="test", shift=0.0):
+    """Three rows whose means are 97, 96.5 and 95 % and whose sample stds are 0.2, 0.4 and 1 point."""
+    return [Row(label, split, (mean - std + shift, mean + std + shift))
+            for label, mean, std in (("best", 0.97, 0.002 / 2 ** 0.5), ("mid", 0.965, 0.004 / 2 ** 0.5),
+                                     ("last", 0.95, 0.01 / 2 ** 0.5))]
 
 
 def test_leaderboard_points_best_on_top_with_error_bars_on_given_axes():
@@ -92,10 +94,8 @@ def test_leaderboard_points_best_on_top_with_error_bars_on_given_axes():
     lo, hi = ax.get_xlim()
     assert lo <= 94.0 and hi >= 97.2 and hi - lo >= 2.0
     assert not ax.patches  # no bars cut off at the axis
-    rows = [dict(r, ranked_by="val_acc", val_acc_mean=r["test_acc_mean"] - 0.01, val_acc_std=0.001, test_acc_mean=None)
-            for r in _rows()]
     fig2, ax2 = new_axes()
-    plot_leaderboard(rows, ax=ax2)
+    plot_leaderboard(_rows("val", shift=-0.01), ax=ax2)
     assert "validation" in ax2.get_xlabel()
     plt.close(fig)
     plt.close(fig2)
@@ -119,8 +119,7 @@ def _fake_result():
             h.epochs.update(epoch=[1, 2], train_loss=[1.7, 1.1], val_loss=[1.6, 1.0],
                             val_acc=[acc - 0.05, acc + 0.01 * seed], time=[0.1, 0.1])
             hs.append(h)
-        r.contestants.append(Contestant(label, None))
-        r.histories[label], r.test_acc[label], r.wall_time[label] = hs, [acc, acc + 0.01], [0.2, 0.2]
+        r.runs[label] = Runs(Contestant(label, None), hs, [acc, acc + 0.01], [0.2, 0.2])
     return r
 
 
@@ -147,14 +146,3 @@ def test_shootout_figure_shows_every_seed_and_each_family_rates():
     assert "validation" in axes2[0].get_xlabel()
     plt.close(fig)
     plt.close(fig2)
-
-
-def test_a_race_ranked_by_validation_shows_validation_not_test():
-    from lrcourse.tables import leaderboard_html, leaderboard_table
-
-    row = {"label": "a", "seeds": 5, "test_acc_mean": None, "test_acc_std": None, "val_acc_mean": 0.958,
-           "val_acc_std": 0.004, "ranked_by": "val_acc", "reached": 5, "epochs_to_target": 2.0,
-           "time_to_target_s": 0.5, "wall_time_s": 1.5, "diverged": 0}
-    text = leaderboard_table([row], 0.95)
-    assert "val acc % (mean ± std)" in text and "95.80 ± 0.40" in text and "test acc" not in text
-    assert "val acc %" in leaderboard_html([row], 0.95)

@@ -7,6 +7,7 @@ import torch
 
 from lrcourse.data import MNISTData, Split, load_mnist
 from lrcourse.models import MnistCNN
+from lrcourse.results import Runs
 from lrcourse.shootout import Contestant, ShootoutResult, scoreboard
 from lrcourse.tuning import Tunable, tune_then_race
 
@@ -67,9 +68,10 @@ def test_tune_then_race_ranks_by_validation_with_the_test_sealed():
     assert r.seeds == (1, 2, 3) and r.rank_by == "val_acc" and r.sealed
     assert set(r.tuning) == {"slow", "fast"} and r.tuning["fast"][0] in (0.01, 0.05)
     rows = r.leaderboard()
-    assert [row["label"] for row in rows] == ["fast", "slow"]
-    assert rows[0]["val_acc_mean"] >= rows[1]["val_acc_mean"]
-    assert all(row["test_acc_mean"] is None and row["test_accs"] is None for row in rows)  # sealed
+    assert [row.label for row in rows] == ["fast", "slow"]
+    assert rows[0].acc_mean >= rows[1].acc_mean
+    for row in rows:  # sealed: the rows show the final validation accuracies, never the test ones
+        assert row.split == "val" and row.accs == tuple(h.final("val_acc") for h in r.runs[row.label].histories)
     assert len(r.test_acc["fast"]) == 3  # measured, read once at the end
     r.rank_by = "test_acc"
     with pytest.raises(ValueError, match="val_acc"):
@@ -84,8 +86,8 @@ def test_the_race_seeds_exclude_the_tuning_seed():
 def test_scoreboard_calls_a_tie_a_tie():
     r = ShootoutResult(None, (1, 2, 3, 4, 5), 1, 64, 0.9)
     c = np.array([96.2, 96.6, 95.9, 96.4, 96.1])
-    r.test_acc = {"C": list(c / 100), "B": list((c + [0.6, 0.5, 0.7, -0.6, 0.6]) / 100),
-                  "A": list((c + 1.0 + [0.1, -0.1, 0.0, 0.1, -0.1]) / 100)}
+    for label, accs in (("C", c), ("B", c + [0.6, 0.5, 0.7, -0.6, 0.6]), ("A", c + 1.0 + [0.1, -0.1, 0.0, 0.1, -0.1])):
+        r.runs[label] = Runs(Contestant(label, None), test_accs=list(accs / 100))
     lines = scoreboard(r, "C", "test_acc").splitlines()
     assert lines[0].split()[0] == "contestant"
     a, b, base = lines[1:]

@@ -10,7 +10,6 @@ from torch.optim import lr_scheduler as S
 from lrcourse.data import load_mnist, linear_data, noisy_linear_data
 from lrcourse.device import pick_device, seed_everything
 from lrcourse.models import MnistCNN, linear_model
-from lrcourse.tables import histories_table
 from lrcourse.train import History, evaluate, fit, scheduler_step_per
 from helpers import CASES
 from lrcourse.schedules import make_scheduler
@@ -181,13 +180,6 @@ def test_fit_rejects_empty_data_and_foreign_scheduler():
         fit(model, linear_data("cpu"), opt, S.StepLR(other, 1), progress=False)
 
 
-def test_histories_table():
-    h = History(label="a")
-    h.epochs.update(epoch=[1], train_loss=[1.0], val_loss=[0.9], val_acc=[0.5], time=[2.0])
-    assert histories_table([h]) == [{"label": "a", "epochs": 1, "steps": 0, "train_loss": 1.0, "val_loss": 0.9,
-                                     "val_acc": 0.5, "time_s": 2.0, "state": "ok"}]
-
-
 def test_pick_device_here_and_forced(monkeypatch):
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert pick_device().type in (expected, "mps")
@@ -204,8 +196,8 @@ def test_pick_device_here_and_forced(monkeypatch):
 import schedulefree  # noqa: E402
 
 from lrcourse.data import MNISTData, Split  # noqa: E402
-from lrcourse.shootout import Contestant, reach_target, shootout  # noqa: E402
-from lrcourse.tables import leaderboard_table  # noqa: E402
+from lrcourse.results import reach_target  # noqa: E402
+from lrcourse.shootout import Contestant, shootout  # noqa: E402
 
 
 class _TrainEvalSGD(torch.optim.SGD):
@@ -317,7 +309,7 @@ def test_shootout_is_reproducible_and_add_reuses_the_initial_weights():
     row = r.add(Contestant("a again", _sgd_factory()))
     assert r.test_acc["a again"] == r.test_acc["a"]
     assert [h.steps["loss"] for h in r.histories["a again"]] == [h.steps["loss"] for h in r.histories["a"]]
-    assert row["label"] == "a again" and len(r.contestants) == 2
+    assert row.label == "a again" and len(r.contestants) == 2 and row.accs == tuple(r.test_acc["a"])
 
 
 def test_the_test_split_is_read_once_per_run_after_training():
@@ -346,30 +338,27 @@ def test_leaderboard_rows_mean_std_and_target():
     r = shootout([Contestant("slow", _sgd_factory(1e-4)), Contestant("fast", _sgd_factory(0.05))], data,
                  seeds=(0, 1, 2), num_epochs=2, target_acc=0.3, model_fn=_small_model, verbose=False)
     rows = r.leaderboard()
-    means = [row["test_acc_mean"] for row in rows]
-    assert means == sorted(means, reverse=True)
+    means = [row.acc_mean for row in rows]
+    assert means == sorted(means, reverse=True) and all(row.split == "test" for row in rows)
     for row in rows:
-        accs = np.array(r.test_acc[row["label"]])
-        assert row["test_acc_mean"] == pytest.approx(accs.mean())
-        assert row["test_acc_std"] == pytest.approx(accs.std(ddof=1))
-        reached = [reach_target(h, 0.3) for h in r.histories[row["label"]]]
+        runs = r.runs[row.label]
+        accs = np.array(runs.test_accs)
+        assert row.acc_mean == pytest.approx(accs.mean())
+        assert row.acc_std == pytest.approx(accs.std(ddof=1))
+        reached = [reach_target(h, 0.3) for h in runs.histories]
         epochs = [e for e, _ in reached if e is not None]
-        assert row["reached"] == len(epochs)
-        assert row["epochs_to_target"] == (pytest.approx(np.mean(epochs)) if epochs else None)
-        assert row["wall_time_s"] == pytest.approx(np.mean(r.wall_time[row["label"]]))
+        assert row.reached == len(epochs)
+        assert row.epochs_to_target == (pytest.approx(np.mean(epochs)) if epochs else None)
+        assert row.wall_time_s == pytest.approx(np.mean(runs.wall_times))
     text = r.table()
     assert "slow" in text and "fast" in text and "reached 30%" in text
 
 
-def test_reach_target_and_table_when_never_reached():
+def test_reach_target_when_never_reached():
     h = History()
     h.epochs.update(epoch=[1, 2], val_acc=[0.5, 0.6], time=[1.0, 1.0])
     assert reach_target(h, 0.6) == (2, 2.0)
     assert reach_target(h, 0.7) == (None, None)
-    row = {"label": "x", "seeds": 3, "test_acc_mean": 0.6, "test_acc_std": 0.01, "reached": 0,
-           "epochs_to_target": None, "time_to_target_s": None, "wall_time_s": 2.0, "diverged": 1}
-    line = leaderboard_table([row], 0.7).splitlines()[1]
-    assert line.count("never") == 2 and "0/3" in line and "(1 diverged)" in line
 
 
 def test_shootout_bad_input_is_explained():

@@ -26,7 +26,7 @@ def test_shootout_panel_races_the_curve_the_explorer_shows(name, move):
     panel.set(**{key: value})
     shown = ex.lines["lr"][1]
     row = panel.add(blocking=True)
-    label = row["label"]
+    label = row.label
     assert label == f"yours 1: {name}" and panel.added == [label]
     assert [c.label for c in result.contestants] == ["fixed", label]
     assert len(result.histories[label]) == 2 and panel.progress.value == 2

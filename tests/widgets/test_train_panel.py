@@ -4,7 +4,7 @@ import pytest
 
 import lrcourse.train as T
 from lrcourse.optim import OPTIMIZERS
-from lrcourse.tables import RUN_COLUMNS, histories_table, render_html
+from lrcourse.tables import RUN_COLUMNS, render_html
 from lrcourse.widgets import TrainPanel, train_live
 
 
@@ -21,7 +21,7 @@ def test_train_panel_runs_and_keeps_a_leaderboard():
     panel.set(lr=0.01)
     panel.train(blocking=True)
     assert len(panel.runs) == 2 and panel.board.value.count("<tr>") == 3
-    assert panel.board.value == render_html(histories_table([r.history for r in panel.runs]), RUN_COLUMNS)
+    assert panel.board.value == render_html([r.history for r in panel.runs], RUN_COLUMNS)
     panel.replot([r.label for r in panel.runs])  # re-plot both, dashed
     assert sorted(k for k in panel.lines if k.endswith(": lr")) == sorted(f"{r.label}: lr" for r in panel.runs)
     assert sum(1 for ln in panel.figure.axes[2].lines if ln.get_linestyle() == "--") == 2
