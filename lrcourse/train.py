@@ -162,7 +162,7 @@ def fit(
             Setting ``history.stopped = True`` ends training cleanly.
         callback_every (int): steps between callback calls; ``0`` means only
             at epoch ends. Default: ``0``.
-        hooks (sequence of Hook): more :class:`~lrcourse.hooks.Hook`\ s, called after fit's own. Default: ``()``.
+        hooks (sequence of Hook): more hooks (:class:`~lrcourse.hooks.Hook`), called after fit's own. Default: ``()``.
         label (str): a name stored in the History. Default: ``""``.
         verbose (bool): print the one-line reason when training stops early.
 
@@ -209,9 +209,11 @@ def fit(
     model.to(device)
     loss_fn = loss_fn or (nn.MSELoss() if torch.is_floating_point(train.y) else nn.CrossEntropyLoss())
     schedulers = _schedulers(scheduler, optimizer, step_per, val, monitor)
-    hooks = ([ProgressBar(num_epochs, train.num_batches(batch_size), label or "training")] if progress else []) + (
-        [ScheduleFree(optimizer, model, train, batch_size)] if has_train_eval(optimizer) else []) + (
-        [Callback(callback, callback_every)] if callback is not None else []) + list(hooks)
+    hooks = [hook for hook in (
+        ProgressBar(num_epochs, train.num_batches(batch_size), label or "training") if progress else None,
+        ScheduleFree(optimizer, model, train, batch_size) if has_train_eval(optimizer) else None,
+        Callback(callback, callback_every) if callback is not None else None,
+    ) if hook is not None] + list(hooks)
     history = History(label=label)
 
     def call(event: str):
