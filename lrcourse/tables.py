@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 __all__ = ["Column", "render_text", "render_html", "RUN_COLUMNS", "leaderboard_columns", "leaderboard_table",
@@ -32,7 +31,7 @@ class Column:
         width (int): the least width in text. Default: ``0``.
 
     Example:
-        >>> Column("acc", lambda r: r.acc, ".2f").cell(SimpleNamespace(acc=0.5))
+        >>> Column("acc", lambda r: r[0], ".2f").cell((0.5,))
         '0.50'
     """
 
