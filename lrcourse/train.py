@@ -12,9 +12,10 @@ from torch import nn
 from torch.optim import lr_scheduler as torch_sched
 
 from .data import MNISTData, Split
+from .optim import momentum_of
 from .specs import SPECS
 
-__all__ = ["History", "scheduler_interval", "evaluate", "fit"]
+__all__ = ["History", "scheduler_interval", "default_loss", "evaluate", "fit"]
 
 
 @dataclass
@@ -132,6 +133,19 @@ def _as_split(data, name: str) -> Split | None:
     )
 
 
+def default_loss(targets: torch.Tensor) -> nn.Module:
+    r"""The loss used when none is given: cross-entropy for integer class labels, mean squared error otherwise.
+
+    Args:
+        targets (Tensor): the targets (a batch, or a whole split's ``y``).
+
+    Example:
+        >>> default_loss(torch.tensor([3, 1])), default_loss(torch.tensor([0.5]))
+        (CrossEntropyLoss(), MSELoss())
+    """
+    return nn.MSELoss() if torch.is_floating_point(targets) else nn.CrossEntropyLoss()
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
              batch_size: int = 1000) -> tuple[float, float | None]:
@@ -147,7 +161,7 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
     if len(split) == 0:
         raise ValueError("Cannot evaluate on empty data.")
     classify = not torch.is_floating_point(split.y)
-    loss_fn = loss_fn or (nn.CrossEntropyLoss() if classify else nn.MSELoss())
+    loss_fn = loss_fn or default_loss(split.y)
     was_training = model.training
     model.eval()
     total, correct = 0.0, 0
@@ -158,10 +172,6 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
             correct += (out.argmax(1) == yb).sum().item()
     model.train(was_training)
     return total / len(split), (correct / len(split) if classify else None)
-
-
-def _momentum(group: dict):
-    return group["momentum"] if "momentum" in group else group["betas"][0] if "betas" in group else None
 
 
 def fit(
@@ -260,8 +270,7 @@ def fit(
     if val is not None and val.device != device:
         val = val.to(device)
     model.to(device)
-    classify = not torch.is_floating_point(train.y)
-    loss_fn = loss_fn or (nn.CrossEntropyLoss() if classify else nn.MSELoss())
+    loss_fn = loss_fn or default_loss(train.y)
 
     schedulers = [] if scheduler is None else list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
     for s in schedulers:
@@ -307,7 +316,7 @@ def fit(
             value = loss.item()
             history.steps["epoch"].append(epoch)
             history.steps["lr"].append(lrs)
-            history.steps["momentum"].append(_momentum(groups[0]))
+            history.steps["momentum"].append(momentum_of(groups[0]))
             history.steps["loss"].append(value)
             if not math.isfinite(value):
                 stop(f"Diverged at epoch {epoch}, step {history.num_steps}: the loss became {value} "
