@@ -21,7 +21,8 @@ from torch import nn
 
 from .data import MNISTData, Split
 from .suggest import METHODS, SmoothedLoss, check_sweep, smooth_losses, suggest_lr, suggest_max_lr, sweep_lrs
-from .train import default_loss, evaluate
+from .models import default_loss
+from .train import evaluate
 
 __all__ = ["LRFinder", "batches_forever"]
 

@@ -12,10 +12,11 @@ from torch import nn
 from torch.optim import lr_scheduler as torch_sched
 
 from .data import MNISTData, Split
+from .models import default_loss
 from .optim import momentum_of
 from .specs import SPECS
 
-__all__ = ["History", "scheduler_interval", "default_loss", "evaluate", "fit"]
+__all__ = ["History", "scheduler_interval", "evaluate", "fit"]
 
 
 @dataclass
@@ -131,19 +132,6 @@ def _as_split(data, name: str) -> Split | None:
     raise ValueError(
         f"{name} must be a Split, an MNISTData or an (x, y) pair of tensors, got {type(data).__name__}."
     )
-
-
-def default_loss(targets: torch.Tensor) -> nn.Module:
-    r"""The loss used when none is given: cross-entropy for integer class labels, mean squared error otherwise.
-
-    Args:
-        targets (Tensor): the targets (a batch, or a whole split's ``y``).
-
-    Example:
-        >>> default_loss(torch.tensor([3, 1])), default_loss(torch.tensor([0.5]))
-        (CrossEntropyLoss(), MSELoss())
-    """
-    return nn.MSELoss() if torch.is_floating_point(targets) else nn.CrossEntropyLoss()
 
 
 @torch.no_grad()
