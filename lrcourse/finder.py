@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from .data import MNISTData, Split
-from .suggest import METHODS, check_sweep, smooth_losses, suggest_lr, suggest_max_lr, sweep_lrs
+from .suggest import METHODS, SmoothedLoss, check_sweep, smooth_losses, suggest_lr, suggest_max_lr, sweep_lrs
+from .models import default_loss
 from .train import evaluate
 
 __all__ = ["LRFinder", "batches_forever"]
@@ -108,6 +109,7 @@ class LRFinder:
         self.history: dict[str, list[float]] = {"lr": [], "loss": [], "raw_loss": []}
         self.message = ""
         self.settings: dict = {}
+        self._loss = criterion
 
     # ------------------------------------------------------------------ state
     def _snapshot(self) -> dict:
@@ -174,10 +176,29 @@ class LRFinder:
             Stopped at iteration ... x its best ... Model and optimizer restored.
         """
         check_sweep(start_lr, end_lr, num_iter, step_mode)
-        smooth_losses([], beta)  # validates beta
+        smoother = SmoothedLoss(beta)  # checks beta
         if isinstance(diverge_th, bool) or not isinstance(diverge_th, (int, float)) or not diverge_th > 1:
             raise ValueError(f"diverge_th must be a number > 1 (stop when the loss exceeds diverge_th x its "
                              f"best), got {diverge_th!r}.")
+        train, val, device = self._place(train_data, val_data)
+        self.history = {"lr": [], "loss": [], "raw_loss": []}
+        if val is not None:
+            self.history["train_loss"] = []
+        self.settings = dict(start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, step_mode=step_mode,
+                             beta=beta, diverge_th=diverge_th, validation=val is not None)
+        batches = batches_forever(train, batch_size, torch.Generator().manual_seed(seed))
+        saved, self._loss = self._snapshot(), self.criterion
+        try:
+            self.model.train()
+            self.message = self._sweep(sweep_lrs(start_lr, end_lr, num_iter, step_mode), batches, val, device,
+                                       smoother, diverge_th)
+        finally:
+            self._restore(saved)
+        if verbose:
+            print(self.message + " Model and optimizer restored.")
+
+    def _place(self, train_data, val_data):
+        """The training and validation data as the sweep reads them, the device, and the model moved there."""
         train = _as_data(train_data, "train_data")
         val = _as_data(val_data, "val_data") if val_data is not None else None
         if val is not None and not isinstance(val, Split):
@@ -187,56 +208,43 @@ class LRFinder:
         self.model.to(device)
         if val is not None and val.device != device:
             val = val.to(device)
-        criterion = self.criterion
+        return train, val, device
 
-        lrs = sweep_lrs(start_lr, end_lr, num_iter, step_mode)
-        history = {"lr": [], "loss": [], "raw_loss": []}
-        if val is not None:
-            history["train_loss"] = []
-        self.history = history
-        self.settings = dict(start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, step_mode=step_mode,
-                             beta=beta, diverge_th=diverge_th, validation=val is not None)
-        generator = torch.Generator().manual_seed(seed)
-        batches = batches_forever(train, batch_size, generator)
-        saved = self._snapshot()
-        self.message = f"The range test ran all {num_iter} iterations, up to lr={end_lr:.3g}."
-        avg, best = 0.0, math.inf
-        try:
-            self.model.train()
-            for i, lr in enumerate(lrs):
-                for group in self.optimizer.param_groups:
-                    group["lr"] = float(lr)
-                xb, yb = next(batches)
-                if xb.device != device:
-                    xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-                if criterion is None:  # cross-entropy for class labels, squared error otherwise
-                    criterion = nn.MSELoss() if torch.is_floating_point(yb) else nn.CrossEntropyLoss()
-                self.optimizer.zero_grad(set_to_none=True)
-                loss = criterion(self.model(xb), yb)
-                loss.backward()
-                self.optimizer.step()
-                raw = loss.item()
-                if val is not None:
-                    history["train_loss"].append(raw)
-                    raw = evaluate(self.model, val, criterion)[0]
-                avg = beta * avg + (1 - beta) * raw
-                smoothed = avg / (1 - beta ** (i + 1))
-                history["lr"].append(float(lr))
-                history["raw_loss"].append(raw)
-                history["loss"].append(smoothed)
-                if not math.isfinite(smoothed):
-                    self.message = (f"Stopped at iteration {i + 1} of {num_iter}: the loss became {smoothed} "
-                                    f"at lr={lr:.3g}.")
-                    break
-                best = min(best, smoothed)
-                if smoothed > diverge_th * best:
-                    self.message = (f"Stopped at iteration {i + 1} of {num_iter}: the smoothed loss "
-                                    f"{smoothed:.4g} passed {diverge_th:g} x its best ({best:.4g}) at lr={lr:.3g}.")
-                    break
-        finally:
-            self._restore(saved)
-        if verbose:
-            print(self.message + " Model and optimizer restored.")
+    def _sweep(self, lrs, batches, val, device, smoother: SmoothedLoss, diverge_th: float) -> str:
+        """One training step at each rate, recorded in ``history``, up to a blow-up; returns how it ended."""
+        history, best = self.history, math.inf
+        for i, lr in enumerate(lrs):
+            raw = self._step(float(lr), next(batches), val, device)
+            smoothed = smoother.add(raw)
+            history["lr"].append(float(lr))
+            history["raw_loss"].append(raw)
+            history["loss"].append(smoothed)
+            if not math.isfinite(smoothed):
+                return f"Stopped at iteration {i + 1} of {len(lrs)}: the loss became {smoothed} at lr={lr:.3g}."
+            best = min(best, smoothed)
+            if smoothed > diverge_th * best:
+                return (f"Stopped at iteration {i + 1} of {len(lrs)}: the smoothed loss {smoothed:.4g} passed "
+                        f"{diverge_th:g} x its best ({best:.4g}) at lr={lr:.3g}.")
+        return f"The range test ran all {len(lrs)} iterations, up to lr={lrs[-1]:.3g}."
+
+    def _step(self, lr: float, batch, val, device) -> float:
+        """One optimizer step at rate ``lr`` on ``batch``; returns the loss recorded against ``lr``."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        xb, yb = batch
+        if xb.device != device:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+        if self._loss is None:  # no criterion given: the default for these targets
+            self._loss = default_loss(yb)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self._loss(self.model(xb), yb)
+        loss.backward()
+        self.optimizer.step()
+        raw = loss.item()
+        if val is None:
+            return raw
+        self.history["train_loss"].append(raw)
+        return evaluate(self.model, val, self._loss)[0]
 
     # ------------------------------------------------------------------ results
     def _require_history(self) -> None:

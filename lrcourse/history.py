@@ -5,12 +5,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .optim import momentum_of
+
 __all__ = ["History"]
-
-
-def _momentum(group: dict):
-    """SGD's momentum or Adam's beta1 of a parameter group, ``None`` if it has neither."""
-    return group["momentum"] if "momentum" in group else group["betas"][0] if "betas" in group else None
 
 
 @dataclass
@@ -52,7 +49,7 @@ class History:
         """One optimizer step: its epoch, the rates (``lrs``, default read from ``param_groups``), the loss."""
         self.steps["epoch"].append(epoch)
         self.steps["lr"].append([g["lr"] for g in param_groups] if lrs is None else lrs)
-        self.steps["momentum"].append(_momentum(param_groups[0]))
+        self.steps["momentum"].append(momentum_of(param_groups[0]))
         self.steps["loss"].append(loss)
 
     def record_epoch(self, epoch: int, train_loss: float, val_loss, val_acc, seconds: float) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["IDX_FILES", "DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
+__all__ = ["IDX_FILES", "OFFLINE_ENV", "offline", "DataError", "data_root", "raw_folder", "mnist_files_status", "read_mnist_files", "download_mnist",
            "idx_bytes", "write_mnist_files", "write_standin_mnist", "load_mnist_sample", "stratified_split"]
 
 
@@ -49,6 +49,20 @@ def data_root() -> Path:
     return base / "lrcourse"
 
 
+#: set this environment variable to ``1`` and the course never uses the network (the tests do)
+OFFLINE_ENV = "LRCOURSE_OFFLINE"
+
+
+def offline() -> bool:
+    r"""Whether the course must not use the network: :data:`OFFLINE_ENV` is ``"1"``.
+
+    Example:
+        >>> offline() in (True, False)
+        True
+    """
+    return os.environ.get(OFFLINE_ENV) == "1"
+
+
 def raw_folder(root: Path) -> Path:
     r"""The folder under data root ``root`` where torchvision keeps MNIST's raw files.
 
@@ -59,9 +73,9 @@ def raw_folder(root: Path) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
-#: the four IDX files of MNIST, as torchvision names them under ``MNIST/raw``
-IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-             "t10k-labels-idx1-ubyte")
+#: the four IDX files of MNIST, as torchvision names them under ``MNIST/raw``: images then labels,
+#: of the training set (``train``) then of the test set (``t10k``)
+IDX_FILES = tuple(f"{part}-{kind}-ubyte" for part in ("train", "t10k") for kind in ("images-idx3", "labels-idx1"))
 
 
 def _idx_files() -> dict[str, str]:
@@ -112,10 +126,10 @@ def mnist_files_status(root: Path | str | None = None) -> tuple[str, str]:
             bad.append(name + " (truncated or padded)")
         elif not images and max((raw / name).read_bytes()[8:], default=0) > 9:
             bad.append(name + " (labels outside 0-9)")
-    for prefix in ("train", "t10k"):
-        n_img, n_lab = counts.get(f"{prefix}-images-idx3-ubyte"), counts.get(f"{prefix}-labels-idx1-ubyte")
+    for images, labels in (IDX_FILES[:2], IDX_FILES[2:]):
+        n_img, n_lab = counts.get(images), counts.get(labels)
         if n_img is not None and n_lab is not None and n_img != n_lab:
-            bad.append(f"{prefix}-images-idx3-ubyte and {prefix}-labels-idx1-ubyte ({n_img:,} images, {n_lab:,} labels)")
+            bad.append(f"{images} and {labels} ({n_img:,} images, {n_lab:,} labels)")
     if bad:
         return "corrupt", f"bad files in {raw}: " + ", ".join(bad)
     return "ok", str(raw)
@@ -161,8 +175,8 @@ def download_mnist(root: Path | str | None = None, timeout: float = 20.0) -> Pat
     from torchvision.datasets import MNIST
 
     root = Path(root) if root else data_root()
-    if os.environ.get("LRCOURSE_OFFLINE") == "1":
-        raise DataError("LRCOURSE_OFFLINE=1: the course does not use the network, so MNIST was not "
+    if offline():
+        raise DataError(f"{OFFLINE_ENV}=1: the course does not use the network, so MNIST was not "
                         "downloaded. Unset it (or copy an MNIST folder into the data root) to get full MNIST.")
     status, detail = mnist_files_status(root)
     if status == "ok":
@@ -223,8 +237,7 @@ def write_mnist_files(root, train_images, train_labels, test_images, test_labels
     """
     raw = raw_folder(Path(root))
     raw.mkdir(parents=True, exist_ok=True)
-    for name, array in (("train-images-idx3-ubyte", train_images), ("train-labels-idx1-ubyte", train_labels),
-                        ("t10k-images-idx3-ubyte", test_images), ("t10k-labels-idx1-ubyte", test_labels)):
+    for name, array in zip(IDX_FILES, (train_images, train_labels, test_images, test_labels)):
         (raw / name).write_bytes(idx_bytes(array))
     return raw
 

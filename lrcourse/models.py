@@ -1,10 +1,10 @@
-"""The course's models: a compact MNIST CNN and the one-weight y = 2x regression."""
+"""The course's models: a compact MNIST CNN and the one-weight y = 2x regression, and the loss each trains with."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-__all__ = ["MnistCNN", "ExamplesNet", "linear_model"]
+__all__ = ["MnistCNN", "ExamplesNet", "linear_model", "default_loss"]
 
 
 class MnistCNN(nn.Sequential):
@@ -101,3 +101,16 @@ def linear_model(init: float | None = 0.0) -> nn.Linear:
     with torch.no_grad():
         model.weight.fill_(float(init))
     return model
+
+
+def default_loss(targets: torch.Tensor) -> nn.Module:
+    r"""The loss used when none is given: cross-entropy for integer class labels, mean squared error otherwise.
+
+    Args:
+        targets (Tensor): the targets (a batch, or a whole split's ``y``).
+
+    Example:
+        >>> default_loss(torch.tensor([3, 1])), default_loss(torch.tensor([0.5]))
+        (CrossEntropyLoss(), MSELoss())
+    """
+    return nn.MSELoss() if torch.is_floating_point(targets) else nn.CrossEntropyLoss()

@@ -10,7 +10,8 @@ from typing import Iterable
 
 import torch
 
-__all__ = ["OPTIMIZERS", "MOMENTUM", "make_optimizer", "optimizer_label", "check_optimizer"]
+__all__ = ["OPTIMIZERS", "MOMENTUM", "make_optimizer", "probe_optimizer", "momentum_of", "optimizer_label",
+           "check_optimizer"]
 
 #: the momentum of ``"sgd_momentum"`` (the course's SGD runs on MNIST from 02 on use it)
 MOMENTUM = 0.9
@@ -69,3 +70,34 @@ def make_optimizer(name: str, params: Iterable, lr: float) -> torch.optim.Optimi
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     return torch.optim.SGD(params, lr=lr, momentum=MOMENTUM if name == "sgd_momentum" else 0.0)
+
+
+def probe_optimizer(name: str = "sgd_momentum", lr: float = 0.1) -> torch.optim.Optimizer:
+    r"""Optimizer ``name`` over a single zero weight: enough to step a scheduler and read its rates.
+
+    Curves, checks and panels build schedulers on it without a model.
+
+    Args:
+        name (str): a name from :data:`OPTIMIZERS`. Default: ``"sgd_momentum"``.
+        lr (float): the initial learning rate. Default: ``0.1``.
+
+    Example:
+        >>> probe_optimizer("sgd", 0.5).param_groups[0]["lr"]
+        0.5
+    """
+    return make_optimizer(name, [torch.nn.Parameter(torch.zeros(1))], lr)
+
+
+def momentum_of(group: dict) -> float | None:
+    r"""The momentum a param group steps with: SGD's ``momentum``, or Adam's :math:`\beta_1` (``betas[0]``).
+
+    Schedulers that cycle the momentum (``OneCycleLR``, ``CyclicLR``) write
+    whichever of the two the optimizer has. ``None`` for an optimizer with neither.
+
+    Example:
+        >>> momentum_of(probe_optimizer("adam").param_groups[0]), momentum_of({"lr": 0.1})
+        (0.9, None)
+    """
+    if "momentum" in group:
+        return group["momentum"]
+    return group["betas"][0] if "betas" in group else None

@@ -1,10 +1,12 @@
-"""Learning-rate curves from the real torch schedulers, and the two schedules torch lacks.
+"""Schedulers by name: torch's, the two schedules torch lacks, and checked arguments.
 
-A schedule is first a curve you can plot: :func:`lr_curve` builds a real torch
-scheduler on a one-parameter optimizer and steps it, so every value is torch's
-own. :class:`TimeBasedLR` and :class:`WallClockLR` keep torch's scheduler
-contract (``step``, ``get_last_lr``, ``state_dict``/``load_state_dict``), so they
-work wherever a torch scheduler works.
+:class:`TimeBasedLR` and :class:`WallClockLR` keep torch's scheduler contract
+(``step``, ``get_last_lr``, ``state_dict``/``load_state_dict``), so they work
+wherever a torch scheduler works. :func:`make_scheduler` builds any scheduler
+from its name (:func:`scheduler_names`, :func:`scheduler_class`) after
+:func:`check_params` has said clearly what is wrong with a bad argument; the
+object it returns is torch's own, not a wrapper. The curves these schedulers
+draw live in :mod:`lrcourse.curves`.
 """
 from __future__ import annotations
 

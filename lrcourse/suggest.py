@@ -13,11 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["METHODS", "sweep_lrs", "check_sweep", "smooth_losses", "suggest_lr", "suggest_max_lr"]
-
-
-#: the suggestion methods of :func:`suggest_lr`, in the order a plot lists them
-METHODS = ("steep", "minimum", "valley", "slide")
+__all__ = ["METHODS", "sweep_lrs", "check_sweep", "SmoothedLoss", "smooth_losses", "suggest_lr", "suggest_max_lr"]
 
 
 def sweep_lrs(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp") -> np.ndarray:
@@ -40,10 +36,8 @@ def sweep_lrs(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "e
         [0.1, 0.2, 0.3, 0.4, 0.5]
     """
     check_sweep(start_lr, end_lr, num_iter, step_mode)
-    frac = np.arange(num_iter) / (num_iter - 1)
-    if step_mode == "exp":
-        return start_lr * (end_lr / start_lr) ** frac
-    return start_lr + (end_lr - start_lr) * frac
+    space = np.geomspace if step_mode == "exp" else np.linspace
+    return space(start_lr, end_lr, num_iter)
 
 
 def check_sweep(start_lr, end_lr, num_iter, step_mode) -> None:
@@ -65,6 +59,33 @@ def check_sweep(start_lr, end_lr, num_iter, step_mode) -> None:
                          "100 is a good start.")
 
 
+class SmoothedLoss:
+    r"""The range test's running smoothed loss, one loss at a time (fastai's ``AvgSmoothLoss``).
+
+    :meth:`add` takes the next raw loss and returns the smoothed value so far; see
+    :func:`smooth_losses` for the formula and for ``beta``.
+
+    Args:
+        beta (float): :math:`\beta` in ``[0, 1)``, the weight on the past. Default: ``0.98``.
+
+    Example:
+        >>> smoother = SmoothedLoss(0.5)
+        >>> smoother.add(2.0), round(smoother.add(0.0), 4)
+        (2.0, 0.6667)
+    """
+
+    def __init__(self, beta: float = 0.98):
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1) (the weight on the past; 0 means no smoothing), got {beta!r}.")
+        self.beta, self.count, self.avg = beta, 0, 0.0
+
+    def add(self, loss: float) -> float:
+        """Take the next raw loss; return the debiased average of all so far."""
+        self.count += 1
+        self.avg = self.beta * self.avg + (1 - self.beta) * loss
+        return self.avg / (1 - self.beta ** self.count)
+
+
 def smooth_losses(losses, beta: float = 0.98) -> np.ndarray:
     r"""Debiased exponential moving average of ``losses`` (fastai's ``AvgSmoothLoss``, Adam's bias correction).
 
@@ -73,7 +94,7 @@ def smooth_losses(losses, beta: float = 0.98) -> np.ndarray:
     the zero start, so the first value is :math:`L_0` itself. ``beta=0`` returns the losses
     unchanged. :math:`\beta` is the weight on the PAST, as in fastai and Lightning (``beta=0.98``);
     torch-lr-finder's ``smooth_f=0.05`` is the weight on the NEW loss, :math:`1-\beta`, without the
-    debiasing.
+    debiasing. The range test smooths as it goes with :class:`SmoothedLoss`, the same average.
 
     Args:
         losses (sequence of float): raw losses, in order.
@@ -86,15 +107,8 @@ def smooth_losses(losses, beta: float = 0.98) -> np.ndarray:
         >>> smooth_losses([2.0, 0.0], 0.5).round(4).tolist()
         [2.0, 0.6667]
     """
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
-        raise ValueError(f"beta must be in [0, 1) (the weight on the past; 0 means no smoothing), got {beta!r}.")
-    losses = np.asarray(losses, dtype=float)
-    out = np.empty_like(losses)
-    avg = 0.0
-    for i, loss in enumerate(losses):
-        avg = beta * avg + (1 - beta) * loss
-        out[i] = avg / (1 - beta ** (i + 1))
-    return out
+    smoother = SmoothedLoss(beta)
+    return np.array([smoother.add(loss) for loss in np.asarray(losses, dtype=float)], dtype=float)
 
 
 def _trimmed(lrs, losses, skip_start: int, skip_end: int, method: str):
@@ -159,6 +173,8 @@ def _slide(lrs, losses, lr_diff: int = 15, thresh: float = 0.005, adjust_value: 
 
 
 _SUGGESTERS: dict[str, Callable] = {"steep": _steep, "minimum": _minimum, "valley": _valley, "slide": _slide}
+#: the suggestion methods of :func:`suggest_lr`, in the order a plot lists them
+METHODS = tuple(_SUGGESTERS)
 
 
 def suggest_lr(lrs, losses, method: str = "valley", skip_start: int = 10, skip_end: int = 5,

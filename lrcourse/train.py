@@ -17,6 +17,7 @@ from torch.optim import lr_scheduler as torch_sched
 from .data import MNISTData, Split
 from .history import History
 from .hooks import Callback, Hook, ProgressBar, ScheduleFree, has_train_eval
+from .models import default_loss
 from .specs import SPECS
 
 __all__ = ["History", "scheduler_step_per", "evaluate", "fit"]
@@ -82,7 +83,7 @@ def evaluate(model: nn.Module, data, loss_fn: Callable | None = None,
     if len(split) == 0:
         raise ValueError("Cannot evaluate on empty data.")
     classify = not torch.is_floating_point(split.y)
-    loss_fn = loss_fn or (nn.CrossEntropyLoss() if classify else nn.MSELoss())
+    loss_fn = loss_fn or default_loss(split.y)
     was_training = model.training
     model.eval()
     total, correct = 0.0, 0
@@ -207,7 +208,7 @@ def fit(
     if val is not None and val.device != device:
         val = val.to(device)
     model.to(device)
-    loss_fn = loss_fn or (nn.MSELoss() if torch.is_floating_point(train.y) else nn.CrossEntropyLoss())
+    loss_fn = loss_fn or default_loss(train.y)
     schedulers = _schedulers(scheduler, optimizer, step_per, val, monitor)
     hooks = [hook for hook in (
         ProgressBar(num_epochs, train.num_batches(batch_size), label or "training") if progress else None,

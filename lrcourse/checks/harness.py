@@ -19,9 +19,10 @@ import torch
 
 from ..curves import lr_curve
 from ..models import linear_model
+from ..optim import momentum_of, probe_optimizer
 from .core import require_answer
 
-__all__ = ["curve_of", "need_function", "probe_batches", "one_weight_sgd", "quietly", "record_steps", "run_loop",
+__all__ = ["curve_of", "need_function", "probe_batches", "quietly", "record_steps", "run_loop",
            "loop_problem", "reference_loop", "as_rates", "fmt"]
 
 
@@ -79,20 +80,6 @@ def probe_batches(num_batches: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [(xb, 2 * xb) for xb in x.chunk(num_batches)]
 
 
-def one_weight_sgd(lr: float, momentum: float = 0.0) -> torch.optim.SGD:
-    r"""An SGD optimizer over a single zero weight: enough to step a scheduler and watch its rates.
-
-    Args:
-        lr (float): the initial rate.
-        momentum (float): SGD's momentum. Default: 0.
-
-    Example:
-        >>> one_weight_sgd(0.1, momentum=0.9).param_groups[0]["momentum"]
-        0.9
-    """
-    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr, momentum=momentum)
-
-
 def quietly(fn, *args) -> tuple:
     r"""Run the learner's ``fn(*args)``: returns (result, warnings, error); prints are swallowed.
 
@@ -121,7 +108,7 @@ def record_steps(optimizer) -> dict:
     Registers a step pre-hook; the returned lists grow with every step.
 
     Example:
-        >>> opt = one_weight_sgd(0.1)
+        >>> opt = probe_optimizer("sgd", 0.1)
         >>> seen = record_steps(opt)
         >>> opt.step()
         >>> seen
@@ -132,7 +119,7 @@ def record_steps(optimizer) -> dict:
     def hook(opt, args, kwargs):
         group = opt.param_groups[0]
         seen["lr"].append(group["lr"])
-        seen["momentum"].append(group.get("momentum", group.get("betas", (None,))[0]))
+        seen["momentum"].append(momentum_of(group))
     optimizer.register_step_pre_hook(hook)
     return seen
 

@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR
 
 from ..curves import lr_curve
+from ..optim import probe_optimizer
 from .core import exercise, require_answer
-from .harness import (as_rates, curve_of, fmt, loop_problem, need_function, one_weight_sgd, quietly, record_steps,
+from .harness import (as_rates, curve_of, fmt, loop_problem, need_function, quietly, record_steps,
                       reference_loop, run_loop)
 
 __all__ = ["PLATEAU_PITFALL_LOSSES"]
@@ -221,10 +222,10 @@ def _warmup_then_plateau(optimizer, val_losses):
 def _fix_plateau_metric(answer):
     need_function(answer, "train(optimizer, val_losses)")
     losses = PLATEAU_PITFALL_LOSSES
-    opt = one_weight_sgd(0.1)
+    opt = probe_optimizer("sgd", 0.1)
     seen = record_steps(opt)
     _, _, error = quietly(answer, opt, list(losses))
-    ref_opt = one_weight_sgd(0.1)
+    ref_opt = probe_optimizer("sgd", 0.1)
     expected = record_steps(ref_opt)["lr"]
     _warmup_then_plateau(ref_opt, losses)
     if isinstance(error, TypeError) and "metrics" in str(error):

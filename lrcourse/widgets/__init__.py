@@ -12,6 +12,7 @@ scheduler's controls come from its spec in :data:`~lrcourse.specs.SPECS`.
 
 Modules: :mod:`~lrcourse.widgets.base` (what every panel is built from),
 :mod:`~lrcourse.widgets.figure` (the live figure, and how a frame is drawn and sent fast),
+:mod:`~lrcourse.widgets.png` (its frames' fast PNG encoder),
 :mod:`~lrcourse.widgets.explorer`, :mod:`~lrcourse.widgets.toy_explorers`,
 :mod:`~lrcourse.widgets.finder_explorer`, :mod:`~lrcourse.widgets.train_panel`,
 :mod:`~lrcourse.widgets.shootout_panel` and :mod:`~lrcourse.widgets.stepping`.

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..plots import PALETTE, plot_finder
 from .base import STYLE, Panel, control_layout, message_html
-from .figure import LiveFigure
+from .figure import LiveFigure, line_data
 
 __all__ = ["FinderExplorer", "explore_finder"]
 
@@ -39,6 +39,7 @@ class FinderExplorer(Panel):
         suggestions (dict): ``{method: lr}`` for the current settings (a ``str``:
             why a method could not answer).
         curve (dict): what is plotted: ``lr``, ``loss`` (smoothed), ``raw_loss``.
+        lines (dict): the ``loss`` and ``raw_loss`` lines as drawn, ``{name: (lr, loss)}``.
         ax (Axes): the figure's one axes.
 
     Example:
@@ -74,6 +75,7 @@ class FinderExplorer(Panel):
         }
         self.suggestions: dict = {}
         self._curve: dict | None = None
+        self._drawn: dict = {}  # the plotted loss lines, by name
         self.watch(*self.controls.values())
         self.arrange(self.controls.values())
         self.update()
@@ -87,6 +89,11 @@ class FinderExplorer(Panel):
     def curve(self) -> dict | None:
         """What is plotted: ``lr``, ``loss`` (re-smoothed with the slider's β) and ``raw_loss``."""
         return self._curve
+
+    @property
+    def lines(self) -> dict:
+        """``{name: (x, y)}``: the ``loss`` and ``raw_loss`` lines as drawn, the skipped ends left out (a copy)."""
+        return {name: line_data(line) for name, line in self._drawn.items()}
 
     def update(self):
         """Re-smooth, re-suggest and redraw."""
@@ -103,9 +110,11 @@ class FinderExplorer(Panel):
         ax = self.ax
         ax.cla()
         ax.grid(True, alpha=0.3)
+        label = f"smoothed, β = {beta:.2f}"
         plot_finder(h["lr"], losses, ax=ax, raw_losses=h["raw_loss"], suggestions=self.suggestions,
-                    skip_start=skip_start, skip_end=skip_end, label=f"smoothed, β = {beta:.2f}",
-                    log_loss=self.controls["log_loss"].value)
+                    skip_start=skip_start, skip_end=skip_end, label=label, log_loss=self.controls["log_loss"].value)
+        self._drawn = {name: line for line in ax.lines for name, want in (("loss", label), ("raw_loss", "raw loss"))
+                       if line.get_label() == want}
         for i, (label, lr) in enumerate(self.marks.items()):
             ax.axvline(lr, color=PALETTE[6 - i % 2], ls="--", lw=1)
             ax.text(lr, 0.97, f" {label}", transform=ax.get_xaxis_transform(), va="top", fontsize="small")

@@ -13,7 +13,7 @@ import html
 import ipywidgets as W
 import torch
 
-from ..optim import make_optimizer, optimizer_label
+from ..optim import make_optimizer, optimizer_label, probe_optimizer
 from ..plots import plot_leaderboard
 from ..results import Row
 from ..specs import SPECS, build_scheduler, schedule_steps
@@ -125,7 +125,7 @@ class ShootoutPanel(Panel):
         n = schedule_steps(name, self.result.num_epochs, self.result.steps_per_epoch)
         if spec.length_param:
             params[spec.length_param] = n  # every batch of the run
-        probe = make_optimizer(opt_name, [torch.nn.Parameter(torch.zeros(1))], lr)
+        probe = probe_optimizer(opt_name, lr)
         if name != "fixed":
             build_scheduler(name, probe, params, n)  # a bad combination fails here, before training
 

@@ -8,7 +8,8 @@ from torch.optim.lr_scheduler import OneCycleLR, StepLR
 
 from lrcourse.checks.core import Unanswered
 from lrcourse.curves import lr_curve
-from lrcourse.checks.harness import (as_rates, curve_of, fmt, loop_problem, need_function, one_weight_sgd,
+from lrcourse.optim import probe_optimizer
+from lrcourse.checks.harness import (as_rates, curve_of, fmt, loop_problem, need_function,
                                      probe_batches, quietly, record_steps, reference_loop, run_loop)
 
 
@@ -51,7 +52,7 @@ def test_probe_batches_are_y_equals_2x_on_8_points():
 
 
 def test_record_steps_sees_each_steps_rate_and_momentum():
-    opt = one_weight_sgd(0.1, momentum=0.9)
+    opt = probe_optimizer("sgd_momentum", 0.1)
     seen = record_steps(opt)
     scheduler = halving(opt)
     for _ in range(3):

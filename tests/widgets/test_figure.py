@@ -1,15 +1,12 @@
 """The live figure: ipympl's canvas, named lines, and frames drawn fast but exactly as a whole draw would."""
-import io
 import threading
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from helpers import full_draw_pixels, stored_finder, tiny_shootout
 from lrcourse.widgets import (LiveFigure, explore_finder, explore_gradient_descent, explore_schedule,
                               explore_stepping, shootout_panel, train_live)
-from lrcourse.widgets.figure import encode_png
 
 
 def _frame(figure):
@@ -40,13 +37,6 @@ def test_live_figure_names_its_lines_and_reads_them_back():
     live.attach_front_end()
     assert live.render()[:8] == b"\x89PNG\r\n\x1a\n"  # what bench times: a whole redraw, synchronously
     assert live.png()[:8] == "iVBORw0K"  # base64 of the PNG signature
-
-
-def test_encode_png_is_a_png_of_the_same_pixels():
-    rgba = np.random.default_rng(0).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(rgba)))), rgba)
-    with pytest.raises(ValueError, match="RGBA"):
-        encode_png(np.zeros((4, 4, 3), np.uint8))
 
 
 def test_only_the_lines_are_drawn_while_the_axes_stay():

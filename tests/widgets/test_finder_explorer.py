@@ -20,6 +20,10 @@ def test_the_explorer_re_reads_the_stored_curve_without_re_running():
     np.testing.assert_array_equal(ex.curve["loss"], finder.smoothed(0.9))  # LRFinder's smoothing, not a copy
     ex.set(skip_end=50)  # the slider's end: half the points; the lowest left is the last
     assert ex.suggestions["minimum"] == pytest.approx(LRS[50] / 10)
+    drawn = {tuple(line.get_ydata()[:3]) for line in ex.figure.axes[0].lines}
+    for name in ("loss", "raw_loss"):  # the panel's lines are the ones drawn, without the skipped end
+        x, y = ex.lines[name]
+        assert len(x) == len(y) == 51 and tuple(y[:3]) in drawn
     ex.set(log_loss=False)
     assert ex.figure.axes[0].get_yscale() == "linear"
     assert "points shown" in ex.message.value
