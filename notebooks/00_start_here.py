@@ -263,6 +263,17 @@ lr_after_12 = ...  # your code here
 check("00.read_lr", lr_after_12)
 
 # %% [markdown]
+# **Exercise 3 (predict, then verify).** `SGD(lr=0.1)` with `StepLR(step_size=4, gamma=0.5)`,
+# stepped once per epoch. Without running code, predict the first epoch whose rate is below
+# `0.02` (epoch 1 is the first), and write it as an int. Run the check; then verify it with
+# `lr_curve` as in section 2.
+
+# %% tags=["exercise"]
+first_epoch_below = ...  # your code here
+
+check("00.first_below", first_epoch_below)
+
+# %% [markdown]
 # ## Summary
 #
 # - A scheduler changes `optimizer.param_groups[i]["lr"]` each time you call `scheduler.step()`,
@@ -304,3 +315,9 @@ for _ in range(12):
 lr_after_12 = opt.param_groups[0]["lr"]
 
 check("00.read_lr", lr_after_12)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# the rate halves after every 4 epochs: 0.1 in epochs 1-4, 0.05 in 5-8, 0.025 in 9-12, 0.0125 from 13
+first_epoch_below = 3 * 4 + 1
+
+check("00.first_below", first_epoch_below)

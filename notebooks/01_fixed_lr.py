@@ -486,7 +486,9 @@ for i, group in enumerate(optimizer.param_groups):
 #
 # Three rates of plain SGD (no momentum), 2 epochs each from the same start: lr = 1e-4,
 # lr = 0.05 and lr = 20. Only the rate differs. The loss axis is logarithmic when the losses span
-# more than a factor of 100, and so is the rate axis here, to show all three rates.
+# more than a factor of 100, and so is the rate axis here, to show all three rates. The loss axis
+# stops at `loss_top = 10`, so that the two runs that stay finite keep the figure; an arrow marks
+# the step where a run leaves the chart, and the printout gives its largest loss.
 
 # %%
 runs = [
@@ -498,6 +500,14 @@ for h in runs:
     print(f"{h.label}: first batch loss {h.loss[0]:.3g}, largest batch loss {h.loss.max():.3g}, "
           f"final val accuracy {h.final('val_acc'):.3f}, diverged={h.diverged}")
 axes = plot_runs(runs)
+loss_top = 10  # the loss axis stops here: a run above it has left the chart
+axes[0].set_ylim(top=loss_top)
+for h in runs:
+    if h.loss.max() > loss_top:
+        step = int(np.argmax(h.loss > loss_top))  # the first batch above the top
+        print(f"{h.label}: batch loss above {loss_top} from step {step + 1}, off the chart")
+        axes[0].annotate(f"{h.label} leaves the chart", xy=(step, loss_top), xytext=(0.35, 0.9),
+                         textcoords="axes fraction", fontsize="x-small", arrowprops={"arrowstyle": "->"})
 axes[0].get_legend().remove()  # the legend goes below the figure, where it hides no curve
 axes[0].figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2,
                       fontsize="x-small")
@@ -559,9 +569,13 @@ answer = ...  # your code here
 check("01.stability_limit", answer)
 
 # %% [markdown]
-# **Exercise 2.** Build `MnistCNN()` and an SGD optimizer with two parameter groups:
-# lr = 0.01 for every layer except the last one, `model[-1]`, which gets lr = 0.001.
-# Give the check the pair `(model, optimizer)`.
+# **Exercise 2 (predict, then verify).** Build `MnistCNN()` and an SGD optimizer with two
+# parameter groups: lr = 0.01 for every layer except the last one, `model[-1]`, which gets
+# lr = 0.001. Before you attach a scheduler, predict the rate of each group in epoch 4 under
+# `StepLR(step_size=2, gamma=0.1)`, stepped once per epoch, as a list `[body, last layer]`.
+# Give the check `(model, optimizer, predicted)`: it steps `StepLR` on copies of your groups
+# and compares. Then verify it yourself: attach the scheduler, step it three times, and print
+# `[g["lr"] for g in optimizer.param_groups]`.
 
 # %% tags=["exercise"]
 answer = ...  # your code here
@@ -573,7 +587,8 @@ check("01.last_layer_lr", answer)
 # `torch.optim.SGD` with momentum β = 0.5. Predict the rate where it stops converging, with
 # pencil and paper from section 3, before you run anything. The check then runs `SGD(momentum=0.5)`
 # just below and just above your number and tells you what happened. To watch it yourself,
-# sweep `gradient_descent_1d(x6, 2 * x6, lr, num_steps=300, momentum=0.5)` around your number.
+# sweep `gradient_descent_1d(x6, 2 * x6, lr, num_steps=300, momentum=0.5)` around your number,
+# with `x6 = np.arange(1.0, 7.0)`.
 
 # %% tags=["exercise"]
 predicted_limit = ...  # your code here
@@ -637,7 +652,9 @@ optimizer = torch.optim.SGD([
     {"params": body},
     {"params": model[-1].parameters(), "lr": 0.001},
 ], lr=0.01)
-answer = (model, optimizer)
+# StepLR multiplies each group's own rate by gamma; epoch 4 comes after 3 steps, one drop (at step 2)
+predicted = [0.01 * 0.1, 0.001 * 0.1]
+answer = (model, optimizer, predicted)
 
 check("01.last_layer_lr", answer)
 

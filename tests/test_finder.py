@@ -1,4 +1,7 @@
-"""The LR range test: the swept rates, smoothing, early stop, exact restore, suggestions, bad input."""
+"""lrcourse.finder: the LR range test: the rates it uses, early stop, exact restore, its plot, bad input.
+
+The sweep, the smoothing and the suggestion rules are pure functions, tested in tests/test_suggest.py.
+"""
 import math
 
 import numpy as np
@@ -7,7 +10,8 @@ import torch
 from torch import nn
 
 from lrcourse.data import Split, linear_data, noisy_linear_data
-from lrcourse.finder import METHODS, LRFinder, smooth_losses, suggest_lr, sweep_lrs
+from lrcourse.finder import LRFinder
+from lrcourse.suggest import METHODS, smooth_losses, sweep_lrs
 from lrcourse.models import linear_model
 
 
@@ -85,24 +89,6 @@ def test_each_rate_is_the_one_the_optimizer_used():
         losses.append(2.5 * (2 - w) ** 2)
         w += lr * 5 * (2 - w)
     assert finder.history["raw_loss"] == pytest.approx(losses, rel=1e-5)
-
-
-def test_sweep_lrs_errors():
-    with pytest.raises(ValueError, match="step_mode"):
-        sweep_lrs(1e-3, 1, 10, "log")
-
-
-# --------------------------------------------------------------------------- smoothing
-def test_smoothing_is_the_debiased_moving_average_of_the_raw_losses():
-    assert smooth_losses([3.0, 3.0, 3.0], 0.98) == pytest.approx([3.0, 3.0, 3.0])
-    beta, raw = 0.9, [4.0, 2.0, 1.0]
-    m1 = (1 - beta) * 4.0
-    m2 = beta * m1 + (1 - beta) * 2.0
-    m3 = beta * m2 + (1 - beta) * 1.0
-    assert smooth_losses(raw, beta) == pytest.approx([m1 / (1 - beta), m2 / (1 - beta ** 2), m3 / (1 - beta ** 3)])
-    assert smooth_losses(raw, 0.0).tolist() == raw
-    with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        smooth_losses(raw, 1.0)
 
 
 def test_history_keeps_raw_and_smoothed_losses():
@@ -228,62 +214,16 @@ def test_same_seed_same_curve():
     assert runs[0] == runs[1]
 
 
-# --------------------------------------------------------------------------- suggestions
+# --------------------------------------------------------------------------- suggestions (the rules: tests/test_suggest.py)
 LRS = np.logspace(-5, 0, 101)
 X = np.log10(LRS)
 
 
-def test_steep_is_where_the_loss_falls_fastest():
-    losses = 2 - np.tanh(2 * (X + 3))  # falls fastest at lr = 1e-3, between two points on each side
-    found = suggest_lr(LRS, losses, "steep", 0, 0)  # forward differences: the segment's left end
-    assert found == pytest.approx(LRS[40]) or found == pytest.approx(LRS[39])
-
-
-def test_minimum_is_the_lowest_point_divided_by_10():
-    losses = (X + 2) ** 2  # lowest at lr = 1e-2
-    assert suggest_lr(LRS, losses, "minimum", 0, 0) == pytest.approx(1e-3)
-
-
-def test_valley_is_the_middle_of_the_longest_descending_stretch():
-    losses = np.full(101, 2.0)
-    losses[20:61] = np.linspace(2.0, 0.5, 41)  # descends from index 20 to 60
-    losses[61:] = np.linspace(0.6, 3.0, 40)
-    losses[40] += 0.001  # a blip does not break the stretch (a subsequence skips it)
-    # fastai: the chain's length (41) counted back from its end (60) is the start, 19; then about the middle
-    assert suggest_lr(LRS, losses, "valley", 0, 0) == pytest.approx(LRS[19 + 13 + 6])
-
-
-def test_slide_lands_where_the_curve_bends_up():
-    i = np.arange(101)
-    losses = 3 - 0.01 * i + np.where(i > 70, np.exp(0.3 * (i - 70)) - 1, 0.0)  # bends up at index 70
-    # the 15-point window slides left until the slopes at its ends agree: its right end at the bend
-    found = int(np.argmin(abs(LRS - suggest_lr(LRS, losses, "slide", 0, 0))))
-    assert found == 55
-    straight = 3 - 0.01 * i  # no bend at all: the window's ends agree at once, at the right end
-    assert suggest_lr(LRS, straight, "slide", 0, 0) == pytest.approx(LRS[100 - 15])
-
-
-def test_skip_start_and_skip_end_trim_the_curve():
-    losses = (X + 2) ** 2
-    assert suggest_lr(LRS, losses, "minimum", 0, 70) == pytest.approx(LRS[30] / 10)
-    assert suggest_lr(LRS, losses, "minimum", 70, 0) == pytest.approx(LRS[70] / 10)
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_short_or_flat_curves_give_clear_errors(method):
-    with pytest.raises(ValueError, match="at least 5 points"):
-        suggest_lr(LRS[:10], X[:10] ** 2, method, skip_start=4, skip_end=3)
-    with pytest.raises(ValueError, match="flat"):
-        suggest_lr(LRS, np.ones(101), method, 0, 0)
-
-
-def test_suggest_needs_a_curve_and_a_known_method():
+def test_suggest_needs_a_curve():
     model = linear_model()
     finder = LRFinder(model, torch.optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match="range_test"):
         finder.suggest()
-    with pytest.raises(ValueError, match="steep, minimum, valley, slide"):
-        suggest_lr(LRS, X ** 2, "fastai")
 
 
 def test_plot_marks_every_suggestion():

@@ -6,6 +6,7 @@ import pytest
 from lrcourse import cli, nbtools
 
 
+@pytest.mark.slow  # starts a real Jupyter kernel
 def test_notebooks_reports_time_and_peak_memory(tmp_path, monkeypatch, capsys):
     # a tiny notebook that holds 200 MB for a moment, then frees it: the peak must still count it
     (tmp_path / "tiny.py").write_text(

@@ -31,7 +31,8 @@ def test_on_a_cpu_full_mnist_is_cut_to_the_samples_budget(standin_root, capsys):
     note = capsys.readouterr().out
     assert mnist.source == "torchvision"
     assert (len(mnist.train), len(mnist.val), len(mnist.test)) == CPU_BUDGET
-    assert "3,500 train / 500 val / 1,000 test" in note and "LRCOURSE_DATA_SIZE=full" in note
+    train, val, test = CPU_BUDGET
+    assert f"{train:,} train / {val:,} val / {test:,} test" in note and "LRCOURSE_DATA_SIZE=full" in note
     assert str(standin_root) not in note  # no machine path in the line a notebook stores
     # a fixed stratified draw: every digit in the proportions of all the training digits, the same each time
     every = load_mnist("cpu", size="full", verbose=False).train.y

@@ -107,6 +107,7 @@ def test_cpu_training_is_bit_reproducible():
     assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))
 
 
+@pytest.mark.slow  # three epochs of the full-width CNN on 3,500 images
 def test_mnist_cnn_learns_on_the_sample():
     data = load_mnist("cpu", source="sample", verbose=False)
     gen = seed_everything(0)

@@ -1,8 +1,10 @@
 """The checks of notebooks 00_start_here and 01_fixed_lr (their "Exercises" sections).
 
-00: ``00.cosine_at_20``, ``00.read_lr`` (reading a schedule's rate).
+00: ``00.cosine_at_20``, ``00.read_lr`` (reading a schedule's rate), ``00.first_below`` (predict the
+first epoch below a rate, then verify).
 01: ``01.stability_limit``, ``01.last_layer_lr``, ``01.momentum_limit`` (the stability limit of
-plain gradient descent, parameter groups, the heavy-ball limit predicted then verified with torch).
+plain gradient descent, parameter groups and a scheduler's rate per group predicted, the heavy-ball
+limit predicted then verified with torch).
 Tested in ``tests/checks/test_basics.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from ..curves import lr_curve
 from .core import exercise
+from .harness import fmt
 
 __all__: list[str] = []
 
@@ -51,6 +54,34 @@ def _read_lr(answer):
     return False, f"{value:g} is not it. Step the scheduler 12 times and read param_groups[0]['lr']."
 
 
+def _first_below_curve() -> np.ndarray:
+    return lr_curve("StepLR", 40, lr=0.1, step_size=4, gamma=0.5)  # element k is epoch k + 1
+
+
+@exercise("00.first_below", "predict, without running code, the first epoch (epoch 1 is the first) whose rate "
+                            "is below 0.02 with SGD(lr=0.1) and StepLR(step_size=4, gamma=0.5), stepped once per "
+                            "epoch; an int.")
+def _first_below(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return False, f"Give an int, the epoch (you gave {answer!r})."
+    lrs = _first_below_curve()
+    first = int(np.argmax(lrs < 0.02)) + 1
+    value = int(answer)
+    if value == first:
+        return True, (f"Epoch {first}: lr_curve gives {lrs[first - 2]:g} in epoch {first - 1} and {lrs[first - 1]:g} "
+                      f"in epoch {first}, after {first - 1} scheduler steps.")
+    if value == first - 1:
+        return False, (f"Epoch {value} still uses {lrs[value - 1]:g}: the drop happens at the END of epoch {value}, "
+                       "with its scheduler.step(), so the next epoch is the first at the lower rate.")
+    if 1 <= value <= len(lrs) and lrs[value - 1] >= 0.02:
+        return False, (f"Epoch {value} uses {lrs[value - 1]:g}, not below 0.02. Count the halvings: one after "
+                       "every 4 epochs.")
+    return False, (f"Epoch {value - 1} already uses a rate below 0.02, so epoch {value} is not the first. "
+                   "The rate halves after every 4 epochs; find the first epoch of the block below 0.02."
+                   if 2 <= value <= len(lrs) and lrs[value - 2] < 0.02 else
+                   f"Epoch {value} is not it. The rate halves after every 4 epochs, starting from 0.1.")
+
+
 # --------------------------------------------------------------------------- 01_fixed_lr
 @exercise("01.stability_limit", "the stability limit of plain gradient descent on y = 2x when the data "
                                 "are x = 1, 2, ..., 6: every rate below it converges (a number).")
@@ -72,13 +103,15 @@ def _stability_limit(answer):
                    "L = 2·mean(x²); gradient descent converges when lr < 2 / L.")
 
 
-@exercise("01.last_layer_lr", "a (model, optimizer) pair: SGD with lr=0.01 for every layer except the "
-                              "last one (model[-1]), which gets lr=0.001, using parameter groups.")
+@exercise("01.last_layer_lr", "a triple (model, optimizer, predicted): SGD with lr=0.01 for every layer except "
+                              "the last one (model[-1]), which gets lr=0.001, using parameter groups; and your "
+                              "prediction [body, last layer] of each group's rate in epoch 4 under "
+                              "StepLR(step_size=2, gamma=0.1), stepped once per epoch.")
 def _last_layer_lr(answer):
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
-        return False, ("Give a pair: answer = (model, optimizer), with the model you built and the SGD "
-                       "optimizer over its parameter groups.")
-    model, opt = answer
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 3):
+        return False, ("Give a triple: answer = (model, optimizer, predicted), with the model you built, the SGD "
+                       "optimizer over its parameter groups, and your two predicted rates [body, last layer].")
+    model, opt, predicted = answer
     if not hasattr(opt, "param_groups"):
         return False, f"The second item must be a torch optimizer, got {type(opt).__name__}."
     groups = opt.param_groups
@@ -96,7 +129,39 @@ def _last_layer_lr(answer):
     covered = set().union(*(p for p, _ in by_group))
     if covered != last | rest:
         return False, "Some of the model's parameters are in no group: every layer must be trained."
-    return True, "Two groups: 0.01 for the body, 0.001 for the last layer (see optimizer.param_groups)."
+    return _group_rates_predicted(predicted)
+
+
+def _group_rates_predicted(predicted) -> tuple[bool, str]:
+    """Step StepLR(2, 0.1) three times on one stand-in parameter per group (0.01, 0.001) and compare."""
+    import torch
+
+    probe = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in (0.01, 0.001)])
+    sched = torch.optim.lr_scheduler.StepLR(probe, step_size=2, gamma=0.1)
+    for _ in range(3):  # epochs 1-3: epoch 4 uses the rates after 3 steps
+        probe.step()
+        sched.step()
+    actual = [g["lr"] for g in probe.param_groups]
+    try:
+        given = [float(v) for v in predicted]
+    except (TypeError, ValueError):
+        return False, f"The groups are right. Give your prediction as two numbers [body, last layer], not {predicted!r}."
+    if len(given) != 2:
+        return False, f"The groups are right. Predict one rate per group: two numbers, not {len(given)}."
+    if all(math.isclose(g, a, rel_tol=1e-6) for g, a in zip(given, actual)):
+        return True, (f"Two groups, 0.01 and 0.001, and torch agrees with your prediction: in epoch 4 StepLR has "
+                      f"cut each group's own rate once, to {actual[0]:g} and {actual[1]:g}.")
+    if math.isclose(given[0], given[1], rel_tol=1e-6):
+        return False, ("The groups are right. Your two predicted rates are equal, but a scheduler multiplies EACH "
+                       "group's own rate by gamma: the 10x gap between the groups stays.")
+    ratio = given[0] / 0.01 if given[0] else 0.0
+    for drops, hint in ((0, "no drop yet"), (2, "two drops")):
+        if math.isclose(ratio, 0.1 ** drops, rel_tol=1e-6):
+            return False, (f"The groups are right, but your prediction has {hint} by epoch 4. StepLR(step_size=2) "
+                           "drops after every 2 scheduler steps, and epoch 4 comes after 3.")
+    return False, (f"The groups are right, but your prediction {fmt(given)} is not what StepLR gives in "
+                   "epoch 4. Each group's rate is multiplied by gamma after every 2 scheduler steps.")
+
 
 
 def _momentum_run_converges(lr: float, momentum: float, x, num_steps: int = 400) -> bool:

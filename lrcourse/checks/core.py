@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = ["STRICT_ENV", "PASS", "FAIL", "Unanswered", "CheckResult", "exercise", "forget", "exercises", "check", "require_answer"]
@@ -30,9 +30,23 @@ class Unanswered(Exception):
     """
 
 
+def _kernel_shell():
+    """The IPython shell when this runs in a Jupyter kernel, else ``None`` (a script, a test, a terminal)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    shell = get_ipython()
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
 @dataclass
 class CheckResult:
     r"""The outcome of :func:`check`: shown as a green pass or a hint, and truthy when passed.
+
+    In a Jupyter kernel :func:`check` shows it at once (:meth:`show`), so the
+    verdict appears even when more code follows the call; as the cell's last
+    expression it is then not shown a second time.
 
     Args:
         exercise (str): the exercise id, for example ``"02.halve_every_5"``.
@@ -49,6 +63,8 @@ class CheckResult:
     exercise: str
     passed: bool
     message: str
+    #: the kernel's execution count when :meth:`show` displayed it (``None``: not shown yet)
+    shown_in: int | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -63,6 +79,22 @@ class CheckResult:
     def _repr_html_(self) -> str:
         colour = "#1b7f3b" if self.passed else "#b3261e"
         return f'<p style="color:{colour}; font-weight:600">{html.escape(str(self))}</p>'
+
+    def show(self) -> None:
+        """Display the verdict in the running Jupyter cell (as text and HTML); outside a kernel, do nothing."""
+        shell = _kernel_shell()
+        if shell is None:
+            return
+        from IPython.display import display
+
+        display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
+        self.shown_in = shell.execution_count
+
+    def _ipython_display_(self) -> None:
+        # the cell's last expression: skip it if check() already showed it in this very cell
+        shell = _kernel_shell()
+        if shell is None or self.shown_in != shell.execution_count:
+            self.show()
 
 
 _EXERCISES: dict[str, tuple[str, Callable[[Any], tuple[bool, str]]]] = {}
@@ -138,7 +170,9 @@ def check(exercise_id: str, answer: Any, *, expect_pass: bool = True) -> CheckRe
     r"""Check ``answer`` for the exercise ``exercise_id`` and explain the result.
 
     A missing answer (``...`` or ``None``) is a hint, not an error, so the
-    notebook still runs top to bottom. When the environment variable
+    notebook still runs top to bottom. In a Jupyter kernel the verdict is
+    displayed at once, wherever the call stands in its cell (see
+    :meth:`CheckResult.show`). When the environment variable
     :data:`STRICT_ENV` is ``1`` (as in the course's own test run, where nbval
     executes every stored solution), an answer that fails raises
     ``AssertionError``, so a broken solution cannot pass unnoticed.
@@ -157,6 +191,12 @@ def check(exercise_id: str, answer: Any, *, expect_pass: bool = True) -> CheckRe
         >>> check("02.halve_every_5", ...).passed
         False
     """
+    result = _verdict(exercise_id, answer, expect_pass)
+    result.show()
+    return result
+
+
+def _verdict(exercise_id: str, answer: Any, expect_pass: bool) -> CheckResult:
     if exercise_id not in _EXERCISES:
         raise ValueError(f"Unknown exercise {exercise_id!r}. Known: {', '.join(sorted(_EXERCISES))}.")
     task, fn = _EXERCISES[exercise_id]

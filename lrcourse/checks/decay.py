@@ -17,7 +17,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from ..curves import lr_curve
 from ..schedules import TimeBasedLR
 from .core import exercise
-from .harness import curve_of
+from .harness import curve_of, first_difference
 
 __all__: list[str] = []
 
@@ -40,7 +40,9 @@ def _halve_every_5(answer):
                      "first at epoch 6 (step_size)")
     if not math.isclose(ratio, 0.5, rel_tol=1e-9):
         hints.append(f"each change multiplies the rate by {ratio:.3g}; halving is 0.5 (gamma)")
-    return False, "; ".join(hints).capitalize() + "." if hints else "Close, but the values differ."
+    if hints:
+        return False, "; ".join(hints).capitalize() + "."
+    return False, f"Close, but {first_difference(lrs, expected)}."
 
 
 @exercise("02.milestones", "a function opt -> scheduler that uses lr=0.1 for epochs 1-30, 0.01 for "
@@ -54,7 +56,8 @@ def _milestones(answer):
     if drops and drops != [30, 80]:
         return False, (f"Your rate changes at epochs {[d + 1 for d in drops[:5]]}; it should change at 31 and 81, "
                        "after 30 and 80 scheduler steps (milestones).")
-    return False, "The drops are at the right epochs but the values differ: each one divides by 10 (gamma)."
+    return False, (f"The drops are at the right epochs, but {first_difference(lrs, expected)}: each one divides "
+                   "by 10 (gamma).")
 
 
 def _noise_floor_after_the_cut() -> float:
@@ -116,7 +119,8 @@ def _time_based_lambda(answer):
         return False, f"Use LambdaLR (you returned {type(probe).__name__}), with lr_lambda=lambda t: ..."
     if np.allclose(lrs, expected, rtol=1e-12):
         return True, "LambdaLR with lambda t: 1 / (1 + 0.05 * t) matches TimeBasedLR(k=0.05) at every epoch."
-    return False, (f"In epoch 11 (t = 10) your rate is {lrs[10]:.4g}; time-based decay gives {expected[10]:.4g}. "
+    where = first_difference(lrs, expected)
+    return False, (f"{where[0].upper()}{where[1:]} (epoch t + 1 uses lr_lambda(t)). "
                    "LambdaLR multiplies the initial lr by lr_lambda(t).")
 
 

@@ -23,7 +23,7 @@ from ..optim import momentum_of, probe_optimizer
 from .core import require_answer
 
 __all__ = ["curve_of", "need_function", "probe_batches", "quietly", "record_steps", "run_loop",
-           "loop_problem", "reference_loop", "as_rates", "fmt"]
+           "loop_problem", "reference_loop", "as_rates", "fmt", "first_difference"]
 
 
 def curve_of(answer, num_steps: int, lr: float) -> np.ndarray:
@@ -266,3 +266,31 @@ def fmt(values) -> str:
         '[0.1, 0.05, 0.3333]'
     """
     return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+
+
+def first_difference(given, expected, unit: str = "epoch", first: int = 1, rtol: float = 1e-9) -> str:
+    r"""Where a sequence answer first differs from the expected one, for a hint: one place, not the whole answer.
+
+    Args:
+        given (sequence of float): what the learner's answer produced (rates, one per epoch or step).
+        expected (sequence of float): what a correct answer produces.
+        unit (str): what one element is, as the hint names it. Default: ``"epoch"``.
+        first (int): the number of element 0 (epochs count from 1). Default: ``1``.
+        rtol (float): relative tolerance of ``math.isclose``. Default: ``1e-9``.
+
+    Returns:
+        str: for example ``"in epoch 6 your rate is 0.1, where it should be 0.05"``, or
+        ``""`` when the sequences agree.
+
+    Example:
+        >>> first_difference([0.1, 0.1, 0.1], [0.1, 0.1, 0.05])
+        'in epoch 3 your rate is 0.1, where it should be 0.05'
+        >>> first_difference([1.0, 2.0], [1.0, 2.0])
+        ''
+    """
+    for i, (g, e) in enumerate(zip(given, expected)):
+        if not math.isclose(float(g), float(e), rel_tol=rtol, abs_tol=0.0):
+            return f"in {unit} {i + first} your rate is {float(g):.4g}, where it should be {float(e):.4g}"
+    if len(given) != len(expected):
+        return f"your answer has {len(given)} values, where it should have {len(expected)}"
+    return ""

@@ -11,15 +11,20 @@ from lrcourse.curves import lr_curve
 from lrcourse.models import MnistCNN
 
 
-def _last_layer_pair(lr_last=0.001):
+#: epoch 4 of StepLR(step_size=2, gamma=0.1): one drop for each group's own rate
+PREDICTED = [0.01 * 0.1, 0.001 * 0.1]
+
+
+def _last_layer_pair(lr_last=0.001, predicted=PREDICTED):
     model = MnistCNN(width=4)
     body = [p for layer in list(model)[:-1] for p in layer.parameters()]
-    return model, torch.optim.SGD([{"params": body}, {"params": model[-1].parameters(), "lr": lr_last}], lr=0.01)
+    optimizer = torch.optim.SGD([{"params": body}, {"params": model[-1].parameters(), "lr": lr_last}], lr=0.01)
+    return model, optimizer, predicted
 
 
 def _one_group_pair():
     model = MnistCNN(width=4)
-    return model, torch.optim.SGD(model.parameters(), lr=0.01)
+    return model, torch.optim.SGD(model.parameters(), lr=0.01), PREDICTED
 
 
 def _cosine(k):
@@ -42,15 +47,26 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("01.momentum_limit", 4 / (91 / 3), "1 - β"),
     ("01.momentum_limit", 0.05, "short of"),
     ("01.momentum_limit", 0.5, "beyond"),
-    ("01.last_layer_lr", 3, "(model, optimizer)"),
-    ("01.last_layer_lr", (MnistCNN(width=4), "sgd"), "torch optimizer"),
+    ("01.last_layer_lr", 3, "(model, optimizer, predicted)"),
+    ("01.last_layer_lr", _last_layer_pair()[:2], "(model, optimizer, predicted)"),
+    ("01.last_layer_lr", (MnistCNN(width=4), "sgd", PREDICTED), "torch optimizer"),
     ("01.last_layer_lr", _one_group_pair(), "one parameter group"),
     ("01.last_layer_lr", _last_layer_pair(0.01), "0.001"),
+    ("01.last_layer_lr", _last_layer_pair(predicted=[0.001, 0.001]), "EACH group's own rate"),
+    ("01.last_layer_lr", _last_layer_pair(predicted=[0.01, 0.001]), "no drop yet"),
+    ("01.last_layer_lr", _last_layer_pair(predicted=[0.01 * 0.01, 0.001 * 0.01]), "two drops"),
+    ("01.last_layer_lr", _last_layer_pair(predicted=[0.5, 0.2]), "not what StepLR gives"),
+    ("01.last_layer_lr", _last_layer_pair(predicted="soon"), "two numbers"),
+    ("00.first_below", 12, "END of epoch 12"),
+    ("00.first_below", 9, "not below 0.02"),
+    ("00.first_below", 15, "already uses a rate below 0.02"),
+    ("00.first_below", 13.0, "Give an int"),
 ]
 
 RIGHT = [
     ("00.cosine_at_20", _cosine(19)),
     ("00.read_lr", 0.1 * 0.9 ** 12),
+    ("00.first_below", 1 + 4 * 3),  # three halvings, 0.1 -> 0.0125, each after 4 epochs
     ("01.stability_limit", 1 / (91 / 6)),
     ("01.momentum_limit", 3 / (91 / 3)),
     ("01.last_layer_lr", _last_layer_pair()),

@@ -91,3 +91,63 @@ def test_strict_mode_raises_on_a_wrong_answer_but_not_on_a_gap(monkeypatch):
     assert not core.check("02.halve_every_5", lambda opt: StepLR(opt, 3), expect_pass=False).passed
     with pytest.raises(AssertionError, match="expected to fail"):
         core.check("02.halve_every_5", lambda opt: StepLR(opt, step_size=5, gamma=0.5), expect_pass=False)
+
+
+@pytest.fixture
+def kernel(monkeypatch):
+    """A stand-in Jupyter kernel: get_ipython() returns a shell with a kernel; display() calls are recorded."""
+    import types
+
+    import IPython
+    import IPython.display
+
+    shell = types.SimpleNamespace(kernel=object(), execution_count=7)
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    return shell, shown
+
+
+def test_in_a_kernel_check_shows_its_verdict_once_wherever_it_stands(kernel):
+    shell, shown = kernel
+    result = check("00.read_lr", "twelve")
+    [(bundle, raw)] = shown  # shown by the call itself, with more code after it or not
+    assert raw and bundle["text/plain"] == str(result) and bundle["text/html"] == result._repr_html_()
+    result._ipython_display_()  # the same cell's last expression: not shown a second time
+    assert len(shown) == 1
+    shell.execution_count += 1  # a later cell that shows the result again
+    result._ipython_display_()
+    assert len(shown) == 2 and shown[1][0]["text/plain"].startswith(f"{FAIL} 00.read_lr: Not yet.")
+
+
+def test_outside_a_kernel_check_displays_nothing(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a))
+    result = check("00.read_lr", ...)
+    assert not result and shown == []
+
+
+def test_strict_mode_raises_before_showing_a_verdict(kernel, monkeypatch):
+    from torch.optim.lr_scheduler import StepLR
+
+    _, shown = kernel
+    monkeypatch.setenv(core.STRICT_ENV, "1")
+    with pytest.raises(AssertionError, match="expected to pass"):
+        check("02.halve_every_5", lambda opt: StepLR(opt, step_size=3, gamma=0.5))
+    assert shown == []
+
+
+@pytest.mark.slow  # starts a real Jupyter kernel
+def test_a_real_kernel_shows_the_verdict_once_even_with_code_after_the_check(tmp_path):
+    from lrcourse.nbtools import execute_notebook
+
+    nb_py = tmp_path / "nb.py"
+    nb_py.write_text("# %%\nfrom lrcourse.checks import check\n\n"
+                     "# %%\ncheck('03.gamma_for_target', 0.01 ** (1 / 20))\nx = 1\n\n"
+                     "# %%\ncheck('03.gamma_for_target', 0.5)\n")
+    nb, _, _ = execute_notebook(nb_py, timeout=120)
+    after, last = nb.cells[1].outputs, nb.cells[2].outputs
+    assert [o["output_type"] for o in after] == ["display_data"] and PASS in after[0]["data"]["text/plain"]
+    assert [o["output_type"] for o in last] == ["display_data"] and FAIL in last[0]["data"]["text/plain"]

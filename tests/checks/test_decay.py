@@ -18,7 +18,12 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("03.gamma_for_target", 0.9, "0.1·gamma^20"),
     ("03.gamma_for_target", 0.01 ** (1 / 19), "Off by one"),
     ("03.time_based_lambda", lambda opt: ExponentialLR(opt, 0.95), "LambdaLR"),
-    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)), "In epoch 11 (t = 10)"),
+    ("03.time_based_lambda", lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t)),
+     "In epoch 2 your rate is 0.06667, where it should be 0.09524"),
+    # one drop, at the right epoch and by the right factor: the hint names the first epoch that differs
+    ("02.halve_every_5", lambda opt: MultiStepLR(opt, [5], 0.5), "Close, but in epoch 11 your rate is 0.05, where it should be 0.025"),
+    ("02.milestones", lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.5),
+     "in epoch 31 your rate is 0.05, where it should be 0.01"),
     ("03.match_budget", 0.9, "lower gamma"),
     ("03.match_budget", 0.5, "raise gamma"),
     ("03.match_budget", 0.5 ** (1 / 9), "ENDS at the fixed rate"),

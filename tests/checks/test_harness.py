@@ -127,3 +127,14 @@ def test_as_rates(values, rates):
 def test_fmt():
     assert fmt([0.1, 0.05, 1 / 3, 1e-5]) == "[0.1, 0.05, 0.3333, 1e-05]"
     assert fmt([]) == "[]"
+
+
+def test_first_difference_names_one_place_not_the_whole_answer():
+    from lrcourse.checks.harness import first_difference
+
+    expected = [0.1] * 5 + [0.05] * 5
+    given = [0.1] * 10
+    assert first_difference(given, expected) == "in epoch 6 your rate is 0.1, where it should be 0.05"
+    assert first_difference(given, expected, unit="step", first=0) == "in step 5 your rate is 0.1, where it should be 0.05"
+    assert first_difference(expected, expected) == ""
+    assert first_difference(expected[:4], expected) == "your answer has 4 values, where it should have 10"

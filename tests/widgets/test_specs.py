@@ -2,14 +2,17 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from lrcourse.curves import explorer_curve
+from lrcourse.curves import explorer_curve, lr_curve
+from lrcourse.data import Split
+from lrcourse.models import linear_model
 from lrcourse.schedules import scheduler_names
 from lrcourse.specs import (EXPLORER_NAMES, INTERVALS, NOT_OFFERED, SPECS, build_scheduler, default_params,
                             interval, schedule_steps)
-from lrcourse.train import scheduler_step_per
+from lrcourse.train import fit, scheduler_step_per
 
 
 def _optimizer():
@@ -20,6 +23,27 @@ def _optimizer():
 def test_fit_steps_every_scheduler_as_its_spec_says(name):
     sched = build_scheduler(name, _optimizer(), default_params(name), 300)
     assert scheduler_step_per(sched) == interval(name) == SPECS[name].interval
+
+
+EPOCHS, BATCHES = 6, 4
+
+
+@pytest.mark.parametrize("name", EXPLORER_NAMES)
+def test_fit_trains_at_the_rates_the_explorer_draws(name):
+    # training and the explorer step the scheduler in two different loops; each batch must get the same rate
+    data = Split(torch.zeros(2 * BATCHES, 1), torch.zeros(2 * BATCHES, 1))  # zero data: nothing can diverge
+    model = linear_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    params = default_params(name)
+    sched = build_scheduler(name, opt, params, schedule_steps(name, EPOCHS, BATCHES))
+    h = fit(model, data, opt, sched, EPOCHS, batch_size=2, val_data=data, progress=False)
+    assert h.num_steps == EPOCHS * BATCHES and not h.diverged
+    if SPECS[name].interval == "plateau":  # the explorer's validation curve is made up; fit's is measured
+        per_epoch = lr_curve("ReduceLROnPlateau", EPOCHS, lr=0.1, metrics=h.epochs["val_loss"], **params)
+        np.testing.assert_allclose(h.lr, np.repeat(per_epoch, BATCHES), rtol=1e-12)
+    else:
+        drawn = explorer_curve(name, params, lr=0.1, num_epochs=EPOCHS, steps_per_epoch=BATCHES)["lr"]
+        np.testing.assert_allclose(h.lr, drawn, rtol=1e-12)
 
 
 def test_every_scheduler_is_offered_or_says_why_not():

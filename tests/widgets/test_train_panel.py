@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import lrcourse.train as T
+from lrcourse.data import load_mnist
 from lrcourse.optim import OPTIMIZERS
 from lrcourse.tables import RUN_COLUMNS, render_html
 from lrcourse.widgets import TrainPanel, train_live
@@ -59,12 +60,14 @@ def test_train_panel_stop_ends_the_run_cleanly():
     assert panel.buttons["stop"].disabled
 
 
+@pytest.mark.slow  # an epoch of the CNN on the whole sample
 def test_train_panel_onecycle_on_mnist_uses_batches_for_total_steps():
     panel = train_live("MNIST CNN", "OneCycleLR", num_epochs=1, max_lr=0.2)
     assert "total_steps" not in panel.controls
     run = panel.train(blocking=True)
     h = run.history
-    assert h.num_steps == 55 and max(h.lr) == pytest.approx(0.2, rel=0.01) and h.lr[-1] < 1e-4
+    one_epoch = load_mnist("cpu", verbose=False).train.num_batches(64)  # the panel's MNIST batch size
+    assert h.num_steps == one_epoch and max(h.lr) == pytest.approx(0.2, rel=0.01) and h.lr[-1] < 1e-4
     assert h.final("val_acc") > 0.5
 
 
