@@ -117,6 +117,7 @@ class ScheduleAudit:
         self._snapshot = self._copy_for_intended(main)
         self._expected = held  # the rates the last watched step left in the optimizer
         self._in_step = 0
+        self._stepped = set()  # the schedulers stepped since the last optimizer step
         self._handles = [optimizer.register_step_pre_hook(self._pre_hook),
                          optimizer.register_step_post_hook(self._post_hook)]
         self._classes = [(s, type(s)) for s in schedulers]
@@ -133,6 +134,7 @@ class ScheduleAudit:
 
     def _post_hook(self, optimizer, args, kwargs):
         self.trace.events.append("o")
+        self._stepped = set()
 
     def _audited_class(self, cls):
         audit = self
@@ -155,7 +157,10 @@ class ScheduleAudit:
 
     def _after_scheduler_step(self, sched):
         t = self.trace
-        t.events.append("s")
+        if not self._stepped or id(sched) in self._stepped:  # several schedulers stepped together: one "s"
+            t.events.append("s")
+            self._stepped = set()
+        self._stepped.add(id(sched))
         t.last_epoch = getattr(self.schedulers[-1], "last_epoch", 0)
         self._expected = _rates(self.optimizer)
         if t.predicted or t.length is None or not isinstance(sched, OneCycleLR) or not (t.steps_per_epoch and

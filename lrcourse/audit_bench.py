@@ -78,7 +78,7 @@ def _fit_cases(steps_per_epoch: int, num_epochs: int) -> dict:
         "LinearLR warmup + cosine (08)": (lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, total_iters=warm),
                                                                       S.CosineAnnealingLR(o, T_max=n - warm)],
                                                                   milestones=[warm]), "batch"),
-        "WSD LambdaLR (08)": (lambda o: S.LambdaLR(o, lambda s: min(0.1 + 0.9 * s / warm, 1.0, (n - s) / (n // 5))),
+        "WSD LambdaLR (08)": (lambda o: S.LambdaLR(o, lambda s: min(0.1 + 0.9 * s / warm, 1.0, (n - s) / max(1, n // 5))),
                               "batch"),
         "warmup + cosine LambdaLR from 0.1": (
             lambda o: S.LambdaLR(o, lambda s: 0.1 + 0.9 * s / warm if s < warm

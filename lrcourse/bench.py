@@ -18,6 +18,8 @@ import time
 import numpy as np
 import torch
 
+from .audit_bench import audit_overhead, format_audit
+
 __all__ = ["throughput", "curve_speed", "finder_cost", "epoch_memory", "widget_latency", "run_all", "format_report"]
 
 
@@ -326,6 +328,7 @@ def run_all(threads: int = 2, quick: bool = False) -> dict:
         "widget": widget_latency(repeat=5 if quick else 21),
         "memory": epoch_memory(threads),
         "finder": finder_cost(threads, repeat=1 if quick else 5),
+        "audit": audit_overhead(threads, repeat=1 if quick else 5, num_images=640 if quick else 3500),
     }
     if torch.cuda.is_available():
         results["throughput_cuda"] = throughput(threads, repeat=1 if quick else 3, device="cuda")
@@ -373,6 +376,8 @@ def format_report(r: dict) -> str:
                   f"   range test {f['finder_s'] * 1000:.0f} ms (save, sweep, restore)   plain steps "
                   f"{f['plain_s'] * 1000:.0f} ms   ratio {f['ratio']:.2f}x",
                   f"   (target <= {f['target_ratio']:.2f}x: {ok(f['ratio'] <= f['target_ratio'])})"]
+    if "audit" in r:
+        lines += ["", "7. " + "\n".join(format_audit(r["audit"]))]
     if "notebooks" in r:
         lines += ["", "Notebook run times (fresh kernel, executed from the .py source; target <= 90 s each)"]
         lines += [f"   {n['notebook']:<24} {n['seconds']:6.1f} s" for n in r["notebooks"]]
