@@ -108,22 +108,21 @@ def _clean_loop(answer):
     ref = run_loop(_clean_loop_reference, None, num_epochs, num_batches, lr, with_scheduler=False)
     err = run["error"]
     if isinstance(err, ValueError) and "Tried to step" in str(err):
-        return False, (f"OneCycleLR raised '{str(err).strip()}': stepped per batch, total_steps must count "
-                       "batches, num_epochs * len(batches).")
+        return False, (f"OneCycleLR raised '{str(err).strip()}': your loop called scheduler.step() more often "
+                       "than the cycle was sized for.")
     if run["lr"] and not math.isclose(run["lr"][0], ref["lr"][0], rel_tol=1e-9):
         return False, (f"The first batch used lr={run['lr'][0]:.4g}; one cycle starts at max_lr / 25 = "
-                       f"{ref['lr'][0]:.4g}. Call scheduler.step() after optimizer.step(), not before.")
+                       f"{ref['lr'][0]:.4g}: its first rate was skipped.")
     if any(m != 0 for m in run["momentum"]):
         return False, (f"The optimizer was built with momentum=0, but its steps ran with momentum up to "
-                       f"{max(run['momentum']):g}: OneCycleLR cycles it by default. Pass cycle_momentum=False.")
+                       f"{max(run['momentum']):g}: OneCycleLR cycles it by default.")
     problem = loop_problem(run, ref, num_epochs, num_batches, check_weight=False)
     if problem:
         return False, problem
     if not np.allclose(run["lr"], ref["lr"], rtol=1e-9):
         used = np.array(run["lr"])
         return False, (f"The rate peaks at {used.max():.3g} at batch {int(used.argmax())}; one cycle over "
-                       f"{n} batches peaks at 0.1 at batch {int(np.argmax(ref['lr']))}. Use total_steps = "
-                       "num_epochs * len(batches) and step after every batch.")
+                       f"{n} batches peaks at 0.1 at batch {int(np.argmax(ref['lr']))}.")
     problem = loop_problem(run, ref, num_epochs, num_batches)
     if problem:
         return False, problem
@@ -131,11 +130,11 @@ def _clean_loop(answer):
     if reported is None or len(reported) != num_epochs:
         return False, f"Return the rate after each epoch: {num_epochs} numbers from scheduler.get_last_lr()[0]."
     if run["warnings"]:
-        return False, (f"torch warned: '{run['warnings'][0].split('.')[0]}'. A clean loop runs without warnings: "
-                       "read the rate with scheduler.get_last_lr()[0], not get_lr().")
+        return False, (f"torch warned: '{run['warnings'][0].split('.')[0]}'. A clean loop runs without "
+                       "warnings.")
     if not np.allclose(reported, ref["returned"], rtol=1e-9):
         return False, (f"You report {fmt(reported)}; the optimizer held {fmt(ref['returned'])} after each "
-                       "epoch. get_lr() computes the next rate: read get_last_lr()[0].")
+                       "epoch: get_lr() computes the next rate.")
     return True, (f"One cycle over all {n} batches, momentum left at 0, and the reported rates "
                   f"{fmt(reported)} are the ones the optimizer holds.")
 

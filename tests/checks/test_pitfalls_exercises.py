@@ -56,8 +56,8 @@ def _clean(total="run", order="after", cycle_momentum=False, read="get_last_lr")
 
 def test_clean_loop():
     assert_fails("07.clean_loop", buggy_train, "Tried to step")
-    assert_fails("07.clean_loop", _clean(order="before"), "not before")
-    assert_fails("07.clean_loop", _clean(cycle_momentum=True), "cycle_momentum=False")
+    assert_fails("07.clean_loop", _clean(order="before"), "first rate was skipped")
+    assert_fails("07.clean_loop", _clean(cycle_momentum=True), "cycles it by default")
     assert_fails("07.clean_loop", _clean(read="get_lr"), "get_last_lr")  # OneCycleLR's get_lr() is right, but warns
     assert_passes("07.clean_loop", _clean())
 
