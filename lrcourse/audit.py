@@ -283,7 +283,7 @@ class ScheduleAudit:
             suffix = f", group {g}" if used.shape[1] > 1 else ""
             if intended is not None:
                 plot_lr_curve(intended[:, g], ax=ax, x=np.arange(1, len(intended) + 1), xlabel="optimizer step",
-                              label="intended" + suffix, ls="--")
+                              label="intended" + suffix, ls="--", lw=3, alpha=0.5)
             plot_lr_curve(used[:, g], ax=ax, x=np.arange(1, len(used) + 1), xlabel="optimizer step",
                           label="used" + suffix, marker="." if len(used) <= 50 else None)
         names = sorted(self.report().names, key=list(PITFALLS).index)
