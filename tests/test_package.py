@@ -27,7 +27,8 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 def test_one_module_per_concern():
     layout = ("device", "data", "mnist_files", "models", "optim", "train", "toy", "shootout", "schedules",
               "specs", "curves", "compare", "finder", "suggest", "plots", "tables", "widgets", "checks", "doctor",
-              "tuning", "nbtools", "runtimes", "exercise_cells", "prose", "verdicts", "lockfile", "memory", "bench", "cli", "__main__")
+              "tuning", "nbtools", "runtimes", "exercise_cells", "prose", "verdicts", "lockfile", "memory", "bench", "cli", "__main__",
+              "pitfalls", "audit", "audit_rules", "audit_exhibits", "audit_bench")
     assert set(layout) <= set(MODULES), sorted(set(layout) - set(MODULES))
     for package in ("widgets", "checks"):
         assert (PACKAGE / package / "__init__.py").is_file(), f"lrcourse.{package} must be a package"
