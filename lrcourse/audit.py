@@ -246,6 +246,22 @@ class ScheduleAudit:
         """
         return np.array(self.trace.rates, dtype=float).reshape(len(self.trace.rates), len(self.optimizer.param_groups))
 
+    @property
+    def skipped_steps(self) -> int:
+        r"""How many ``scheduler.step()`` calls came with no ``optimizer.step()`` since the one before.
+
+        Example:
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+            >>> sched = torch.optim.lr_scheduler.StepLR(opt, 1)
+            >>> audit = watch(opt, sched)
+            >>> with warnings.catch_warnings(action="ignore"):
+            ...     sched.step(); opt.step(); sched.step()
+            >>> audit.skipped_steps
+            1
+        """
+        return sum(1 for i, e in enumerate(self.trace.events)
+                   if e == "s" and (i == 0 or self.trace.events[i - 1] == "s"))
+
     def report(self) -> AuditReport:
         r"""The pitfalls seen so far, each with what this run showed, its symptom, its fix and links.
 

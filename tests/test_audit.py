@@ -246,3 +246,12 @@ def test_every_link_of_the_table_is_cited_by_notebook_07():
     cited = set(re.findall(r"\((https?://[^)\s]+)\)", text))
     missing = [link for p in PITFALLS.values() for link in p.links if link not in cited]
     assert not missing, missing
+
+
+def test_the_steps_a_scaler_skipped_are_counted():
+    amp = next(e for e in EXHIBITS if e.name.startswith("AMP"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        broken, fixed = amp.run(False), amp.run(True)
+    assert broken.skipped_steps == broken.trace.events.count("s") - len(broken.rates) > 0
+    assert fixed.skipped_steps == 0 and len(fixed.rates) == len(broken.rates)
