@@ -118,6 +118,7 @@ class ScheduleAudit:
         self._expected = held  # the rates the last watched step left in the optimizer
         self._in_step = 0
         self._stepped = set()  # the schedulers stepped since the last optimizer step
+        self._n_o = self._s_after_first_o = 0
         self._handles = [optimizer.register_step_pre_hook(self._pre_hook),
                          optimizer.register_step_post_hook(self._post_hook)]
         self._classes = [(s, type(s)) for s in schedulers]
@@ -127,7 +128,8 @@ class ScheduleAudit:
     # ------------------------------------------------------------------ recording
     def _pre_hook(self, optimizer, args, kwargs):
         now = _rates(optimizer)
-        if self.schedulers and not np.allclose(now, self._expected, rtol=1e-12, atol=0):  # alone, rates are yours
+        changed = any(abs(a - b) > 1e-12 * abs(b) for a, b in zip(now, self._expected))
+        if self.schedulers and changed:  # with no scheduler watched, the rates are the loop's own
             self.trace.jumps.append((len(self.trace.rates) + 1, self._expected[0], now[0]))
             self._expected = now
         self.trace.rates.append(now)
@@ -135,6 +137,7 @@ class ScheduleAudit:
     def _post_hook(self, optimizer, args, kwargs):
         self.trace.events.append("o")
         self._stepped = set()
+        self._n_o += 1
 
     def _audited_class(self, cls):
         audit = self
@@ -160,15 +163,14 @@ class ScheduleAudit:
         if not self._stepped or id(sched) in self._stepped:  # several schedulers stepped together: one "s"
             t.events.append("s")
             self._stepped = set()
+            self._s_after_first_o += self._n_o > 0
         self._stepped.add(id(sched))
         t.last_epoch = getattr(self.schedulers[-1], "last_epoch", 0)
         self._expected = _rates(self.optimizer)
         if t.predicted or t.length is None or not isinstance(sched, OneCycleLR) or not (t.steps_per_epoch and
                                                                                       t.num_epochs):
             return
-        n_o = t.events.count("o")
-        after_first = len(t.events) - 1 - t.events.index("o") if n_o else 0
-        s_after = t.events[len(t.events) - after_first:].count("s") if n_o else 0
+        n_o, s_after = self._n_o, self._s_after_first_o  # counted as they come: O(1) per step
         if not n_o or not s_after:
             return
         predicted = round(s_after / n_o * t.steps_per_epoch * t.num_epochs) + t.start_epoch
