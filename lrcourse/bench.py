@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 
 from .benchmarks import curve_speed, epoch_memory, finder_cost, throughput, widget_latency
+from .audit_bench import audit_overhead, format_audit
 
 __all__ = ["Measurement", "MEASUREMENTS", "run_all", "format_report"]
 
@@ -36,7 +37,7 @@ class Measurement:
 
     Example:
         >>> [m.key for m in MEASUREMENTS]
-        ['throughput', 'lr_curve', 'widget', 'memory', 'finder']
+        ['throughput', 'lr_curve', 'widget', 'memory', 'finder', 'audit']
     """
 
     key: str
@@ -89,6 +90,8 @@ MEASUREMENTS = (
     Measurement("widget", lambda threads, quick: widget_latency(repeat=5 if quick else 21), _widget_lines),
     Measurement("memory", lambda threads, quick: epoch_memory(threads), _memory_lines),
     Measurement("finder", lambda threads, quick: finder_cost(threads, repeat=1 if quick else 5), _finder_lines),
+    Measurement("audit", lambda threads, quick: audit_overhead(threads, repeat=1 if quick else 5,
+                                                               num_images=640 if quick else 3500), format_audit),
 )
 
 

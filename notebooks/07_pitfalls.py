@@ -23,7 +23,8 @@
 #   and when torch's "`lr_scheduler.step()` before `optimizer.step()`" warning is harmless;
 # - the units of `T_max` and `total_steps`, and how gradient accumulation changes them;
 # - how to resume a schedule with its `state_dict`, keep per-group rates under `OneCycleLR`, and
-#   start a warmup that trains from its first step.
+#   start a warmup that trains from its first step;
+# - to watch the rates your own loop really uses with one added line, `lrcourse.audit.watch`.
 #
 # **Time**: about 45 minutes to read and fix. The cell before the solutions prints how long the
 # code took to run on your machine.
@@ -710,12 +711,17 @@ x, y = batches[0]
 F.mse_loss(model(x), y).backward()
 optimizer.step()
 print(f"after the first step: w = {model.weight.item():.4f} (it started at 0.0)")
+try:
+    LinearLR(optimizer, start_factor=0.0, total_iters=4)
+except ValueError as err:
+    print(f"LinearLR(start_factor=0.0): ValueError: {err}")
 
 # %% [markdown]
 # `LambdaLR` counts from step 0, so the first optimizer step runs at `0 / 4 = 0`: it computes a
 # gradient and moves nothing (with Adam, it fills the moment estimates and moves nothing). One
 # step of a long run is cheap, but it is a wasted step, and with a warmup of a few steps it is a
-# real share of it. (`LinearLR` cannot start at 0 at all: it refuses `start_factor=0`, because each
+# real share of it. (`LinearLR` cannot start at 0 at all: it refuses `start_factor=0.0` with the
+# `ValueError` printed above, because each
 # of its steps multiplies the current rate by the new factor divided by the previous one, so after
 # a start at 0 its first step would divide by 0; see `LinearLR.get_lr` in torch's `lr_scheduler.py`.)
 #
@@ -736,6 +742,65 @@ check("07.fix_warmup_zero", warmup_for, expect_pass=False)
 fixed_warmup_zero = ...  # your code here
 
 check("07.fix_warmup_zero", fixed_warmup_zero)
+
+# %% [markdown]
+# ## 9. Watch your own loop: `lrcourse.audit`
+#
+# Five of these bugs raise nothing, and the others warn once, in a log few people read.
+# `lrcourse.audit.watch` turns this notebook into a checker for your own loop, with one added line:
+# `audit = watch(optimizer, scheduler, steps_per_epoch=..., num_epochs=...)` before the loop, then
+# `print(audit.report())` and `audit.plot()` after it. It records the rate of every
+# `optimizer.step()` with the optimizer's public hooks (`register_step_pre_hook` and
+# `register_step_post_hook`), every `scheduler.step()` and `get_lr()` call, and the steps the
+# optimizer skipped; it never changes a rate or a weight. Then it names the pitfalls of this
+# notebook that the record shows, each with its symptom, its fix and the issues linked above.
+#
+# Here it watches each broken exhibit of this notebook and its fix: the same loops on the same tiny
+# problems, kept in `lrcourse.audit_exhibits`.
+
+# %% tags=["nbval-check-output"]
+from lrcourse.audit import watch
+from lrcourse.audit_exhibits import audit_exhibits
+from lrcourse.pitfalls import PITFALLS
+
+rows = audit_exhibits()
+for row in rows:
+    print(f"section {row['section']}, {row['exhibit']:<52} broken: {', '.join(row['broken']):<24} "
+          f"fixed: {', '.join(row['fixed']) or 'nothing'}")
+named = {key for row in rows for key in row["broken"]}
+print(f"pitfalls named on the broken loops: {len(named)} of {len(PITFALLS)}; "
+      f"findings on the fixes: {sum(len(row['fixed']) for row in rows)}")
+
+# %% [markdown]
+# The audit names 8 of 8 pitfalls on the broken loops and nothing on their fixes. The names are
+# the keys of `lrcourse.pitfalls.PITFALLS`, the table its report reads symptoms, fixes and links
+# from. Section 5 is not in the table: `ReduceLROnPlateau` without its metric stops with torch's
+# own error before anything trains.
+#
+# **On a schedule from a library.** Hugging Face's `get_cosine_schedule_with_warmup` is a
+# `LambdaLR` whose warmup factor is `step / num_warmup_steps`: the warmup of section 8. Here it is
+# with `AdamW`, stepped after every batch as its documentation says, and watched with one added
+# line (`transformers` is not part of this course, so `transformers_cosine_with_warmup` rebuilds it
+# as the same `LambdaLR` when it is not installed):
+
+# %%
+from lrcourse.audit_bench import transformers_cosine_with_warmup
+
+model = linear_model()
+optimizer = torch.optim.AdamW(model.parameters(), lr=0.02)
+scheduler = transformers_cosine_with_warmup(optimizer, num_warmup_steps=4, num_training_steps=8)
+with watch(optimizer, scheduler, steps_per_epoch=2, num_epochs=4) as audit:  # the one added line
+    train_per_batch(model, optimizer, scheduler, batches, num_epochs=4)
+print(audit.report())
+audit.plot()
+plt.show()
+
+# %% [markdown]
+# The loop is right, so the intended curve and the rates used lie on top of each other, and the
+# report still names one pitfall: the schedule itself starts at 0. Is it harmful? The first step
+# computes a gradient, fills Adam's moment estimates and moves no weight. In a run of thousands of
+# steps that is one wasted step, harmless; with a warmup of a few steps, as here, it is a real
+# share of the warmup. Either way you now know it happens.
 
 # %% [markdown]
 # ## Exercises
@@ -803,6 +868,19 @@ clean_loop = ...  # your code here
 check("07.clean_loop", clean_loop)
 
 # %% [markdown]
+# **Exercise 3 (predict, then verify).** Section 4's `accumulate`, now with `accum_steps=4`: 3 epochs
+# of 20 micro-batches make 15 optimizer steps, and `CosineAnnealingLR(T_max=15)` from `lr=0.1` is
+# sized for them, but stepped after every micro-batch. Before you run anything, predict the rate
+# of the last optimizer step, from the cosine after $t$ calls of `scheduler.step()`,
+# $\eta_t = \frac{\eta_0}{2}\left(1 + \cos\frac{\pi t}{T_{max}}\right)$. Then verify it: run the loop
+# with `wide_batches` under `watch` and read `audit.rates[-1]`.
+
+# %% tags=["exercise"]
+predicted_rate = ...  # your code here
+
+check("07.predict_accumulated_rate", predicted_rate)
+
+# %% [markdown]
 # ## Summary
 #
 # | # | the bug | the symptom | the fix | where people hit it |
@@ -819,6 +897,25 @@ check("07.clean_loop", clean_loop)
 # Five of these raise nothing. The habit that catches them: plot the rate your loop really used
 # (`optimizer.register_step_pre_hook`, or `lr_curve`) against the one you meant, for every
 # parameter group, before training for hours.
+#
+# **On your own loop**, `lrcourse.audit` does it for you (section 9). Add one line before the loop
+# and read the report after it:
+#
+# ```python
+# from lrcourse.audit import watch
+#
+# with watch(optimizer, scheduler, steps_per_epoch=len(train_loader), num_epochs=num_epochs) as audit:
+#     ...  # your training loop, unchanged
+# print(audit.report())  # each pitfall it saw: what it saw, the symptom, the fix, the issues
+# audit.plot()           # the intended curve against the rates the optimizer used, per group
+# ```
+#
+# With gradient accumulation, `steps_per_epoch` counts optimizer steps. Give it the list of
+# schedulers if you step several; give it nothing else than torch's optimizers and schedulers, or
+# it says what it needs. It warns during the run when it can predict that `OneCycleLR` will stop it
+# with "Tried to step". It cannot know what you meant: one `max_lr` over parameter groups that
+# differ only in their parameters is reported as a question, and a schedule you chose to stop
+# early is reported as one sized in another unit.
 #
 # **Read more**
 # - PyTorch: [How to adjust learning rate](https://docs.pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate)
@@ -976,3 +1073,17 @@ def clean_loop(model, optimizer, batches, num_epochs):
 
 
 check("07.clean_loop", clean_loop)
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+calls = 4 * 15 - 1  # scheduler.step() calls before the last optimizer step: one per micro-batch before it
+predicted_rate = 0.1 / 2 * (1 + np.cos(np.pi * calls / 15))
+
+model = linear_model()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scheduler = CosineAnnealingLR(optimizer, T_max=15)
+with warnings.catch_warnings(action="ignore"), watch(optimizer, scheduler) as audit:
+    accumulate(model, optimizer, scheduler, wide_batches, 3, accum_steps=4)
+print(f"predicted {predicted_rate:.4f}, the audit saw {audit.rates[-1, 0]:.4f}")
+
+check("07.predict_accumulated_rate", predicted_rate)

@@ -88,3 +88,5 @@ def test_bench_quick_json(offline_root, capsys):
     assert m["peak_rss_mb"] >= m["rss_before_mb"] > 0
     f = r["finder"]  # the range test's cost, side by side with plain training
     assert f["iterations"] == f["num_iter"] == 100 and f["plain_s"] > 0 and f["ratio"] > 0
+    a = r["audit"]  # the schedule audit's overhead on one epoch, side by side with the same epoch unwatched
+    assert a["plain_s"] > 0 and a["audited_s"] > 0 and a["target_overhead"] == 0.05

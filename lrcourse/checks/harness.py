@@ -181,10 +181,10 @@ def loop_problem(run: dict, reference: dict, num_epochs: int, num_batches: int,
         return f"Running your function raised {type(err).__name__}: {err}"
     if not run["lr"]:
         return ("optimizer.step() was never called, so the weights never moved and the loss never "
-                "changed. For every batch: optimizer.zero_grad(), loss = ..., loss.backward(), optimizer.step().")
+                "changed: a loss that is computed and never used updates nothing.")
     if run["weight"] == 0.0:
-        return (f"optimizer.step() ran {len(run['lr'])} times but the weight never moved: without "
-                "loss.backward() there are no gradients to follow. Call it before optimizer.step().")
+        return (f"optimizer.step() ran {len(run['lr'])} times but the weight never moved: it had no gradients "
+                "to follow.")
     if len(run["lr"]) != n:
         return (f"optimizer.step() ran {len(run['lr'])} times; {num_epochs} epochs of {num_batches} batches "
                 f"need {n}: once per batch.")

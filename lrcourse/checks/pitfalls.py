@@ -44,7 +44,8 @@ def _fix_silent_loop(answer):
     problem = loop_problem(run, reference, num_epochs, num_batches)
     if problem:
         if any("get_last_lr" in w for w in run["warnings"]):
-            problem += " And report the rate with get_last_lr(): get_lr() computes the next step's rate."
+            problem += (" And torch warned at every get_lr() call: the rate you report is not the one the "
+                        "optimizer holds.")
         return False, problem
     if run["scheduler"].last_epoch != num_epochs:
         return False, (f"scheduler.step() ran {run['scheduler'].last_epoch} times in {num_epochs} epochs; "
@@ -90,8 +91,7 @@ def _fix_step_order(answer):
         return False, (f"In the check's run (StepLR(step_size=1, gamma=0.5) from lr={lr:g}), your first "
                        f"optimizer.step() used lr={run['lr'][0]:.4g}, not the initial {lr:g}: "
                        "scheduler.step() ran before it, so the schedule's first rate was skipped, and torch "
-                       "warned 'Detected call of `lr_scheduler.step()` before `optimizer.step()`'. Move "
-                       "scheduler.step() after the epoch's optimizer steps.")
+                       "warned 'Detected call of `lr_scheduler.step()` before `optimizer.step()`'.")
     problem = loop_problem(run, reference, num_epochs, num_batches, check_weight=False)
     if problem:
         return False, problem
@@ -124,9 +124,9 @@ def _fix_onecycle_steps(answer):
                                 num_batches, lr, momentum=0.9, per="batch")
     err = run["error"]
     if isinstance(err, ValueError) and "Tried to step" in str(err):
-        return False, (f"OneCycleLR raised '{str(err).strip()}'. total_steps counts scheduler steps, and you "
-                       f"step it per batch: total_steps = num_epochs * len(batches) (here {num_epochs} x "
-                       f"{num_batches} = {n}), or epochs=num_epochs, steps_per_epoch=len(batches).")
+        return False, (f"OneCycleLR raised '{str(err).strip()}': in the check's run of {num_epochs} epochs of "
+                       f"{num_batches} batches, your loop called scheduler.step() more often than the cycle was "
+                       "sized for.")
     problem = loop_problem(run, reference, num_epochs, num_batches, check_weight=False)
     if problem:
         return False, problem
@@ -141,19 +141,19 @@ def _fix_onecycle_steps(answer):
     if np.all(per_epoch == per_epoch[:, :1]) and not np.all(used == used[0]):
         return False, (f"The rate changes only between epochs ({fmt(per_epoch[:, 0])}) and peaks at "
                        f"{used.max():.3g}, not 0.1: you step OneCycleLR once per epoch, so it walks only "
-                       f"{num_epochs} of its {n} steps. Call scheduler.step() after every optimizer.step().")
+                       f"{num_epochs} of its {n} steps.")
     if np.all(used == used[0]):
-        return False, f"The rate stays at {used[0]:.3g}: build OneCycleLR and call scheduler.step() after every batch."
+        return False, f"The rate stays at {used[0]:.3g} for all {n} batches: no schedule reached the optimizer."
     if not math.isclose(used[0], expected[0], rel_tol=1e-6):
-        return False, (f"The first batch used {used[0]:.3g}; one cycle starts at max_lr / 25 = {expected[0]:.3g}. "
-                       "Call scheduler.step() after optimizer.step(), not before.")
+        return False, (f"The first batch used {used[0]:.3g}; one cycle starts at max_lr / 25 = {expected[0]:.3g}: "
+                       "its first rate was skipped.")
     if not math.isclose(used.max(), 0.1, rel_tol=1e-3):
         return False, (f"The peak rate is {used.max():.3g} at batch {int(used.argmax())}; with max_lr=0.1 over "
-                       f"{n} batches it is 0.1 at batch {int(expected.argmax())}. Is total_steps "
-                       "num_epochs * len(batches)?")
+                       f"{n} batches it is 0.1 at batch {int(expected.argmax())}: how many steps is your cycle "
+                       "sized for?")
     worst = int(np.argmax(np.abs(used - expected)))
-    return False, (f"At batch {worst} your rate is {used[worst]:.4g}, one cycle over the {n} batches gives "
-                   f"{expected[worst]:.4g}: total_steps must be num_epochs * len(batches), with default settings.")
+    return False, (f"At batch {worst} your rate is {used[worst]:.4g}, one cycle over the {n} batches (default "
+                   f"settings) gives {expected[worst]:.4g}.")
 
 
 # --------------------------------------------------------------------------- 4. gradient accumulation
@@ -187,9 +187,8 @@ def _fix_accumulation(answer):
         return False, (f"optimizer.step() ran {len(run['lr'])} times for {num_epochs} epochs of {num_batches} "
                        f"batches with accum_steps=2; it should run {n} times: once every 2 batches.")
     if calls != n:
-        return False, (f"scheduler.step() ran {calls} times for {n} optimizer steps: with accumulation, step the "
-                       f"scheduler only when the optimizer steps, or the schedule runs {calls / n:g}x too fast "
-                       f"(the rates used were {fmt(run['lr'])}, not {fmt(ref['lr'])}).")
+        return False, (f"scheduler.step() ran {calls} times for {n} optimizer steps: the schedule runs "
+                       f"{calls / n:g}x too fast (the rates used were {fmt(run['lr'])}, not {fmt(ref['lr'])}).")
     if not np.allclose(run["lr"], ref["lr"], rtol=1e-9):
         return False, f"The optimizer steps used {fmt(run['lr'])}, expected {fmt(ref['lr'])}."
     if not math.isclose(run["weight"], ref["weight"], rel_tol=1e-6):
@@ -230,11 +229,10 @@ def _fix_plateau_metric(answer):
     _warmup_then_plateau(ref_opt, losses)
     if isinstance(error, TypeError) and "metrics" in str(error):
         return False, ("ReduceLROnPlateau.step() needs the number it watches: torch raised "
-                       f"'{error}'. Call plateau.step(val_loss) once per epoch.")
+                       f"'{error}' at the first epoch after the warmup.")
     if isinstance(error, ValueError) and "ReduceLROnPlateau" in str(error):
         return False, ("SequentialLR cannot hold ReduceLROnPlateau, because it steps its schedulers without a "
-                       "metric (torch raised a ValueError). Keep two schedulers: call warmup.step() for the "
-                       "first 3 epochs, then plateau.step(val_loss).")
+                       "metric (torch raised a ValueError when it was built).")
     if error is not None:
         return False, f"Running your function raised {type(error).__name__}: {error}"
     used = seen["lr"]
@@ -268,11 +266,11 @@ def _fix_cosine_units(answer):
         if low < n - 2 and lrs[-1] > lrs[low] + 1e-9:
             return False, (f"With {num_epochs} epochs of {steps_per_epoch} batches your rate bottoms out at batch "
                            f"{low} and climbs back to {lrs[-1]:.3g} by the last batch: the cosine keeps going past "
-                           f"T_max. Stepped per batch, T_max counts batches: num_epochs * steps_per_epoch = {n}.")
+                           f"T_max, and this run steps it {n} times.")
         worst = int(np.argmax(np.abs(lrs - expected)))
         return False, (f"With {num_epochs} epochs of {steps_per_epoch} batches, at batch {worst} your rate is "
-                       f"{lrs[worst]:.4g}; a cosine over the {n} batches gives {expected[worst]:.4g} "
-                       "(T_max = num_epochs * steps_per_epoch, eta_min = 0).")
+                       f"{lrs[worst]:.4g}; a cosine from the initial rate to 0 over the {n} batches gives "
+                       f"{expected[worst]:.4g}.")
     return True, ("T_max = num_epochs * steps_per_epoch: the cosine falls once over the whole run, "
                   "for 10 x 20 and for 3 x 7 batches.")
 
@@ -300,10 +298,9 @@ def _fix_group_rates(answer):
         return False, f"Return a OneCycleLR (you returned {type(sched).__name__})."
     if math.isclose(ratio, 1.0, rel_tol=1e-6):
         return False, (f"Both groups peak at {peaks[0]:.3g}: a single number for max_lr is used for every group, "
-                       f"so the backbone's rate (built at {lrs[0]:g}, 10x below the head's) is lost, silently. "
-                       "Give one peak per group: max_lr=[g['lr'] for g in optimizer.param_groups].")
+                       f"so the backbone's rate (built at {lrs[0]:g}, 10x below the head's) is lost, silently.")
     if not all(math.isclose(p, lr, rel_tol=1e-6) for p, lr in zip(peaks, lrs)):
-        return False, f"The groups peak at {fmt(peaks)}; their own rates are {fmt(lrs)}: use them as max_lr."
+        return False, f"The groups peak at {fmt(peaks)}; their own rates are {fmt(lrs)}."
     return True, f"Each group peaks at its own rate, {fmt(peaks)}: the 10x ratio of fine-tuning survives."
 
 
@@ -317,13 +314,13 @@ def _fix_warmup_zero(answer):
     curve = curve_of(lambda opt: answer(opt, k), 2 * k, lr=lr)
     if curve[0] <= 0:
         return False, (f"The first step runs at lr = {curve[0]:g}: it computes a gradient and moves nothing "
-                       f"(with Adam, it only fills the moments). LambdaLR starts at step 0, so "
-                       "step / warmup_steps is 0 there: use (step + 1) / warmup_steps, capped at 1.")
+                       f"(with Adam, it only fills the moments). LambdaLR calls your function with step = 0 "
+                       "for the first optimizer step.")
     if np.any(curve > lr * (1 + 1e-9)):
-        return False, f"The rates {fmt(curve)} pass the initial {lr:g}: cap the factor with min(1.0, ...)."
+        return False, f"The rates {fmt(curve)} pass the initial {lr:g}."
     if np.any(np.diff(curve[:k + 1]) < -1e-12):
         return False, f"The rates {fmt(curve)} should rise to {lr:g}, never fall."
     if not np.allclose(curve[k:], lr, rtol=1e-9):
         return False, (f"After {k} warmup steps the rates are {fmt(curve[k:])}; they should be the initial "
-                       f"{lr:g}: cap the factor with min(1.0, ...).")
+                       f"{lr:g}.")
     return True, f"Warmup {fmt(curve[:k + 1])}: every step trains, and the rate reaches {lr:g} after {k} steps."

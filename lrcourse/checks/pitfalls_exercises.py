@@ -108,22 +108,21 @@ def _clean_loop(answer):
     ref = run_loop(_clean_loop_reference, None, num_epochs, num_batches, lr, with_scheduler=False)
     err = run["error"]
     if isinstance(err, ValueError) and "Tried to step" in str(err):
-        return False, (f"OneCycleLR raised '{str(err).strip()}': stepped per batch, total_steps must count "
-                       "batches, num_epochs * len(batches).")
+        return False, (f"OneCycleLR raised '{str(err).strip()}': your loop called scheduler.step() more often "
+                       "than the cycle was sized for.")
     if run["lr"] and not math.isclose(run["lr"][0], ref["lr"][0], rel_tol=1e-9):
         return False, (f"The first batch used lr={run['lr'][0]:.4g}; one cycle starts at max_lr / 25 = "
-                       f"{ref['lr'][0]:.4g}. Call scheduler.step() after optimizer.step(), not before.")
+                       f"{ref['lr'][0]:.4g}: its first rate was skipped.")
     if any(m != 0 for m in run["momentum"]):
         return False, (f"The optimizer was built with momentum=0, but its steps ran with momentum up to "
-                       f"{max(run['momentum']):g}: OneCycleLR cycles it by default. Pass cycle_momentum=False.")
+                       f"{max(run['momentum']):g}: OneCycleLR cycles it by default.")
     problem = loop_problem(run, ref, num_epochs, num_batches, check_weight=False)
     if problem:
         return False, problem
     if not np.allclose(run["lr"], ref["lr"], rtol=1e-9):
         used = np.array(run["lr"])
         return False, (f"The rate peaks at {used.max():.3g} at batch {int(used.argmax())}; one cycle over "
-                       f"{n} batches peaks at 0.1 at batch {int(np.argmax(ref['lr']))}. Use total_steps = "
-                       "num_epochs * len(batches) and step after every batch.")
+                       f"{n} batches peaks at 0.1 at batch {int(np.argmax(ref['lr']))}.")
     problem = loop_problem(run, ref, num_epochs, num_batches)
     if problem:
         return False, problem
@@ -131,11 +130,54 @@ def _clean_loop(answer):
     if reported is None or len(reported) != num_epochs:
         return False, f"Return the rate after each epoch: {num_epochs} numbers from scheduler.get_last_lr()[0]."
     if run["warnings"]:
-        return False, (f"torch warned: '{run['warnings'][0].split('.')[0]}'. A clean loop runs without warnings: "
-                       "read the rate with scheduler.get_last_lr()[0], not get_lr().")
+        return False, (f"torch warned: '{run['warnings'][0].split('.')[0]}'. A clean loop runs without "
+                       "warnings.")
     if not np.allclose(reported, ref["returned"], rtol=1e-9):
         return False, (f"You report {fmt(reported)}; the optimizer held {fmt(ref['returned'])} after each "
-                       "epoch. get_lr() computes the next rate: read get_last_lr()[0].")
+                       "epoch: get_lr() computes the next rate.")
     return True, (f"One cycle over all {n} batches, momentum left at 0, and the reported rates "
                   f"{fmt(reported)} are the ones the optimizer holds.")
 
+
+
+def _accumulated_rates(accum_steps: int = 4, num_epochs: int = 3, num_micro: int = 20, lr: float = 0.1):
+    """The rates the optimizer used when a cosine sized in optimizer steps is stepped per micro-batch (audited)."""
+    import warnings
+
+    from ..audit import watch
+    from ..audit_exhibits import train_loop
+
+    n = num_epochs * num_micro // accum_steps
+    model = torch.nn.Linear(1, 1, bias=False)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    sched = CosineAnnealingLR(opt, T_max=n)
+    x = torch.linspace(-1, 1, 2 * num_micro).view(-1, 1)
+    with watch(opt, sched) as audit, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's warning about the order: the bug this exercise is about
+        train_loop(model, opt, sched, [(xb, 2 * xb) for xb in x.chunk(num_micro)], num_epochs,
+                   accum_steps=accum_steps)
+    return audit.rates[:, 0], n
+
+
+@exercise("07.predict_accumulated_rate", "a number: the rate of the last optimizer step when CosineAnnealingLR("
+                                         "T_max=15) from lr=0.1 is stepped after every micro-batch of 3 epochs of 20 "
+                                         "micro-batches, with accum_steps=4 (15 optimizer steps).")
+def _predict_accumulated_rate(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.floating)):
+        raise TypeError("give a number: the rate of the last optimizer step, for example 0.05")
+    rates, n = _accumulated_rates()
+    truth = float(rates[-1])
+    if math.isclose(answer, truth, rel_tol=2e-3):
+        return True, (f"The last of the {n} optimizer steps ran at {truth:.4f}, almost the initial 0.1, where the "
+                      f"cosine meant {0.05 * (1 + math.cos(math.pi * (n - 1) / n)):.4f}: 4 scheduler steps per "
+                      "optimizer step took the cosine past its end and most of the way back up.")
+    calls = [t for t in range(0, 8 * n) if math.isclose(answer, 0.05 * (1 + math.cos(math.pi * t / n)), rel_tol=2e-3)]
+    if (n - 1) in calls:
+        return False, (f"{answer:.4g} is the cosine after {n - 1} scheduler steps: the rate the schedule meant for "
+                       "the last optimizer step. How many times has this loop called scheduler.step() by then?")
+    if calls:
+        return False, (f"{answer:.4g} is the cosine after {calls[0]} (or {calls[1] if len(calls) > 1 else '-'}) "
+                       "calls of scheduler.step(). Count the micro-batches that come before the last "
+                       "optimizer.step(), each followed by one scheduler.step().")
+    return False, (f"{answer:.4g} is not a rate this cosine takes after a whole number of steps: "
+                   "lr = 0.1 / 2 * (1 + cos(pi * t / 15)) after t calls of scheduler.step().")

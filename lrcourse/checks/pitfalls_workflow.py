@@ -84,8 +84,8 @@ def _fix_resume(answer):
     if epoch_after_load != 3:
         return False, (f"After loading, scheduler.last_epoch is {epoch_after_load}, not 3: the schedule's clock "
                        f"restarted. In the check's 6-epoch cosine run, stopped after epoch 3, epochs 4-6 ran at "
-                       f"{fmt(resumed[3:])} instead of {fmt(expected[3:])}. Save "
-                       "scheduler.state_dict() in the checkpoint and restore it with scheduler.load_state_dict().")
+                       f"{fmt(resumed[3:])} instead of {fmt(expected[3:])}: the checkpoint brought back "
+                       "everything but the scheduler's count.")
     if not has_momentum or not math.isclose(lr_after_load, expected[3], rel_tol=1e-9):
         return False, (f"After loading, the optimizer holds lr={lr_after_load:.4g} (the uninterrupted run had "
                        f"{expected[3]:.4g}){'' if has_momentum else ' and no momentum buffers'}: save "

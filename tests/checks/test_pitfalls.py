@@ -60,17 +60,17 @@ def test_every_exhibit_fails_and_every_fix_passes(exhibits):
 
 def test_exhibit_hints(exhibits):
     ns = exhibits
-    assert_fails("07.fix_silent_loop", ns["silent_loop"], "optimizer.step() was never called", "get_last_lr")
+    assert_fails("07.fix_silent_loop", ns["silent_loop"], "optimizer.step() was never called", "get_lr() call")
     assert_fails("07.fix_step_order", ns["scheduler_first"], "skipped", "Detected call")
     assert_fails("07.fix_onecycle_steps", ns["one_cycle_per_epoch"], "once per epoch")
     assert_fails("07.fix_onecycle_steps", ns["one_cycle_sized_in_epochs"], "Tried to step")
-    assert_fails("07.fix_cosine_units", ns["cosine_for"], "climbs back", "T_max counts batches")
+    assert_fails("07.fix_cosine_units", ns["cosine_for"], "climbs back", "steps it 200 times")
     assert_fails("07.fix_accumulation", ns["accumulate"], "12 times for 6 optimizer steps", "2x too fast")
     assert_fails("07.fix_plateau_metric", ns["plateau_in_sequential"], "SequentialLR cannot hold")
-    assert_fails("07.fix_plateau_metric", ns["plateau_without_metric"], "plateau.step(val_loss)")
+    assert_fails("07.fix_plateau_metric", ns["plateau_without_metric"], "needs the number it watches")
     assert_fails("07.fix_resume", (ns["save_checkpoint"], ns["load_checkpoint"]), "last_epoch is 0")
-    assert_fails("07.fix_group_rates", ns["one_cycle_for"], "Both groups peak at 0.01", "max_lr=[g['lr']")
-    assert_fails("07.fix_warmup_zero", ns["warmup_for"], "lr = 0", "(step + 1) / warmup_steps")
+    assert_fails("07.fix_group_rates", ns["one_cycle_for"], "Both groups peak at 0.01", "lost, silently")
+    assert_fails("07.fix_warmup_zero", ns["warmup_for"], "lr = 0", "step = 0")
 
 
 # --------------------------------------------------------------------------- 1. the silent loop
@@ -140,7 +140,7 @@ def test_onecycle_steps():
     too_long = lambda opt, e, b: OneCycleLR(opt, max_lr=0.1, total_steps=10 * e * b)  # noqa: E731
     assert_fails("07.fix_onecycle_steps", _one_cycle_loop(right_size, "epoch"), "once per epoch")
     assert_fails("07.fix_onecycle_steps", _one_cycle_loop(epochs_only, "batch"), "Tried to step")
-    assert_fails("07.fix_onecycle_steps", _one_cycle_loop(too_long, "batch"), "total_steps")
+    assert_fails("07.fix_onecycle_steps", _one_cycle_loop(too_long, "batch"), "how many steps is your cycle sized for")
     assert_passes("07.fix_onecycle_steps", _one_cycle_loop(right_size, "batch"))
     assert_passes("07.fix_onecycle_steps", _one_cycle_loop(
         lambda opt, e, b: OneCycleLR(opt, max_lr=0.1, total_steps=e * b), "batch"))
@@ -164,7 +164,7 @@ def test_plateau_metric_variants(exhibits):
 # --------------------------------------------------------------------------- 6. cosine units
 def test_cosine_units():
     assert_fails("07.fix_cosine_units", lambda opt, num_epochs, steps_per_epoch: CosineAnnealingLR(
-        opt, T_max=num_epochs), "climbs back", "T_max counts batches")
+        opt, T_max=num_epochs), "climbs back", "T_max")
     assert_fails("07.fix_cosine_units", lambda opt, num_epochs, steps_per_epoch: CosineAnnealingLR(
         opt, T_max=200), "3 epochs of 7")  # right for 10 x 20 only: hard-coded
     assert_passes("07.fix_cosine_units", lambda opt, num_epochs, steps_per_epoch: CosineAnnealingLR(
@@ -204,7 +204,7 @@ def test_group_rates_variants():
 
 # --------------------------------------------------------------------------- 8. warmup from zero
 def test_warmup_zero_variants():
-    assert_fails("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: (s + 1) / k), "min(1.0, ...)")
+    assert_fails("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: (s + 1) / k), "pass the initial 0.1")
     assert_fails("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: 1.0 - s / 10), "never fall")
     assert_passes("07.fix_warmup_zero", lambda opt, k: LambdaLR(opt, lambda s: min(1.0, (s + 1) / (k + 1))))
     assert_passes("07.fix_warmup_zero", lambda opt, k: LinearLR(opt, start_factor=1 / k, total_iters=k - 1))

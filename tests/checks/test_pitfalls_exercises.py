@@ -56,8 +56,8 @@ def _clean(total="run", order="after", cycle_momentum=False, read="get_last_lr")
 
 def test_clean_loop():
     assert_fails("07.clean_loop", buggy_train, "Tried to step")
-    assert_fails("07.clean_loop", _clean(order="before"), "not before")
-    assert_fails("07.clean_loop", _clean(cycle_momentum=True), "cycle_momentum=False")
+    assert_fails("07.clean_loop", _clean(order="before"), "first rate was skipped")
+    assert_fails("07.clean_loop", _clean(cycle_momentum=True), "cycles it by default")
     assert_fails("07.clean_loop", _clean(read="get_lr"), "get_last_lr")  # OneCycleLR's get_lr() is right, but warns
     assert_passes("07.clean_loop", _clean())
 
@@ -65,12 +65,21 @@ def test_clean_loop():
 def test_every_07_exercise_is_tested():
     tested = {"07.fix_silent_loop", "07.fix_step_order", "07.fix_onecycle_steps", "07.fix_cosine_units",
               "07.fix_accumulation", "07.fix_plateau_metric", "07.fix_resume", "07.fix_group_rates",
-              "07.fix_warmup_zero", "07.spot_wrong_curves", "07.clean_loop"}
+              "07.fix_warmup_zero", "07.spot_wrong_curves", "07.clean_loop", "07.predict_accumulated_rate"}
     assert {k for k in exercises() if k.startswith("07.")} == tested
 
 
 @pytest.mark.parametrize("exercise_id", ["07.fix_silent_loop", "07.fix_resume", "07.fix_accumulation",
-                                         "07.spot_wrong_curves", "07.clean_loop"])
+                                         "07.spot_wrong_curves", "07.clean_loop", "07.predict_accumulated_rate"])
 def test_unanswered_is_a_hint(exercise_id):
     result = check(exercise_id, ...)
     assert not result.passed and "Replace the ..." in result.message
+
+
+def test_predict_accumulated_rate():
+    import math
+
+    assert_passes("07.predict_accumulated_rate", 0.1 / 2 * (1 + math.cos(math.pi * 59 / 15)))
+    assert_fails("07.predict_accumulated_rate", 0.1 / 2 * (1 + math.cos(math.pi * 14 / 15)), "meant for")
+    assert_fails("07.predict_accumulated_rate", 0.1 / 2 * (1 + math.cos(math.pi * 20 / 15)), "after 10 (or 20) calls")
+    assert_fails("07.predict_accumulated_rate", 0.03, "not a rate this cosine takes")
