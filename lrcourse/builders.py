@@ -15,8 +15,7 @@ from torch.optim import lr_scheduler as torch_sched
 
 from .schedules import TimeBasedLR, WallClockLR, make_scheduler
 
-__all__ = ["NAMED_LAMBDAS", "NAMED_MULTIPLIERS", "build_fixed", "build_lambda", "build_multiplicative",
-           "build_warmup_cosine", "build_wall_clock", "build_time_based", "build_multistep", "build_cyclic"]
+__all__ = ["NAMED_LAMBDAS", "NAMED_MULTIPLIERS", "BUILDERS"]
 
 
 def _lin_to_zero(T):
@@ -54,29 +53,22 @@ NAMED_MULTIPLIERS: dict[str, Callable[[int], Callable[[int], float]]] = {
 }
 
 
-def build_fixed(optimizer, p, num_steps):
-    r"""A fixed rate, as a scheduler: ``LambdaLR`` with a constant factor of 1.
-
-    Example:
-        >>> import torch
-        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> type(build_fixed(opt, {}, 10)).__name__
-        'LambdaLR'
-    """
+def _fixed(optimizer, p, num_steps):
+    """A fixed rate, as a scheduler: ``LambdaLR`` with a constant factor of 1."""
     return torch_sched.LambdaLR(optimizer, lambda t: 1.0)
 
 
-def build_lambda(optimizer, p, num_steps):
+def _lambda(optimizer, p, num_steps):
     """``LambdaLR`` with the named ``lr_lambda`` of :data:`NAMED_LAMBDAS`."""
     return torch_sched.LambdaLR(optimizer, NAMED_LAMBDAS[p["lr_lambda"]](num_steps))
 
 
-def build_multiplicative(optimizer, p, num_steps):
+def _multiplicative(optimizer, p, num_steps):
     """``MultiplicativeLR`` with the named ``lr_lambda`` of :data:`NAMED_MULTIPLIERS`."""
     return torch_sched.MultiplicativeLR(optimizer, NAMED_MULTIPLIERS[p["lr_lambda"]](num_steps))
 
 
-def build_warmup_cosine(optimizer, p, num_steps):
+def _warmup_cosine(optimizer, p, num_steps):
     """``SequentialLR``: ``LinearLR`` for ``warmup_epochs``, then ``CosineAnnealingLR`` over the rest."""
     warm = p["warmup_epochs"]
     if warm >= num_steps:
@@ -87,7 +79,7 @@ def build_warmup_cosine(optimizer, p, num_steps):
     ], milestones=[warm])
 
 
-def build_wall_clock(optimizer, p, num_steps):
+def _wall_clock(optimizer, p, num_steps):
     """``WallClockLR`` on a simulated clock: epoch k ends ``k * minutes_per_epoch`` after the start."""
     p = dict(p)
     seconds = 60.0 * p.pop("minutes_per_epoch")
@@ -97,20 +89,29 @@ def build_wall_clock(optimizer, p, num_steps):
     return sched
 
 
-def build_time_based(optimizer, p, num_steps):
+def _time_based(optimizer, p, num_steps):
     """lrcourse's :class:`~lrcourse.schedules.TimeBasedLR`."""
     return TimeBasedLR(optimizer, **p)
 
 
-def build_multistep(optimizer, p, num_steps):
+def _multistep(optimizer, p, num_steps):
     """``MultiStepLR`` from a range control: its two ends are the milestones (one, when they meet)."""
     p = dict(p, milestones=sorted(set(int(m) for m in p["milestones"])))
     return make_scheduler("MultiStepLR", optimizer, **p)
 
 
-def build_cyclic(optimizer, p, num_steps):
+def _cyclic(optimizer, p, num_steps):
     """``CyclicLR``; ``gamma`` is passed only to ``mode="exp_range"``, the one mode that reads it."""
     p = dict(p)
     if p.get("mode") != "exp_range":
         p.pop("gamma", None)
     return make_scheduler("CyclicLR", optimizer, **p)
+
+
+#: the builder of each spec whose scheduler a slider cannot hold, by the spec's name:
+#: ``build(optimizer, params, num_steps)``
+BUILDERS: dict[str, Callable] = {
+    "fixed": _fixed, "MultiStepLR": _multistep, "CyclicLR": _cyclic, "LambdaLR": _lambda,
+    "MultiplicativeLR": _multiplicative, "SequentialLR": _warmup_cosine, "TimeBasedLR": _time_based,
+    "WallClockLR": _wall_clock,
+}

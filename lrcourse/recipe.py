@@ -61,6 +61,11 @@ class Recipe:
         num_steps (int): how many times the scheduler steps in the run.
         step_per (str): ``"batch"`` or ``"epoch"``, as :func:`~lrcourse.train.fit` takes it.
         on_metric (bool): the scheduler steps on the validation metric (ReduceLROnPlateau).
+
+    Example:
+        >>> r = recipe("fixed", lr=0.05)
+        >>> r.name, r.params, r.step_per
+        ('fixed', {}, 'epoch')
     """
 
     name: str

@@ -17,8 +17,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .builders import (NAMED_LAMBDAS, NAMED_MULTIPLIERS, build_cyclic, build_fixed, build_lambda, build_multiplicative,
-                       build_multistep, build_time_based, build_wall_clock, build_warmup_cosine)
+from .builders import BUILDERS, NAMED_LAMBDAS, NAMED_MULTIPLIERS
 from .schedules import make_scheduler
 
 __all__ = ["Param", "Spec", "SPECS", "EXPLORER_NAMES", "NOT_OFFERED", "STEP_PER", "default_params", "spec_params",
@@ -163,10 +162,10 @@ E, S = "epochs", "steps"
 
 #: every scheduler the course offers, in teaching order: its controls, how it is built and how it steps
 SPECS: dict[str, Spec] = {s.name: s for s in (
-    Spec("fixed", (), title="fixed rate (no scheduler)", build=build_fixed),
+    Spec("fixed", (), title="fixed rate (no scheduler)", build=BUILDERS["fixed"]),
     Spec("StepLR", (Param("step_size", "int", 10, 1, 50, 1, E), Param("gamma", "float", 0.5, 0.05, 1.0, 0.05))),
     Spec("MultiStepLR", (Param("milestones", "range", (10, 20), 1, 100, 1, E),
-                         Param("gamma", "float", 0.1, 0.05, 1.0, 0.05)), build=build_multistep),
+                         Param("gamma", "float", 0.1, 0.05, 1.0, 0.05)), build=BUILDERS["MultiStepLR"]),
     Spec("ConstantLR", (Param("factor", "float", 0.5, 0.0, 1.0, 0.05), Param("total_iters", "int", 5, 0, 50, 1, E))),
     Spec("LinearLR", (Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01),
                       Param("end_factor", "float", 1.0, 0.0, 1.0, 0.01), Param("total_iters", "int", 10, 0, 100, 1, E))),
@@ -181,7 +180,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
         Param("mode", "choice", "triangular", options=("triangular", "triangular2", "exp_range")),
         Param("gamma", "float", 0.995, 0.9, 1.0, 0.001), Param("cycle_momentum", "bool", True),
         Param("base_momentum", "float", 0.8, 0.5, 0.99, 0.01), Param("max_momentum", "float", 0.9, 0.5, 0.99, 0.01),
-    ), step_per="batch", cycles_momentum=True, build=build_cyclic),
+    ), step_per="batch", cycles_momentum=True, build=BUILDERS["CyclicLR"]),
     Spec("OneCycleLR", (
         Param("max_lr", "log", 0.1, -4, 1, 0.1), Param("total_steps", "int", 300, 1, 20000, 1, S),
         Param("pct_start", "float", 0.3, 0.05, 0.95, 0.05), Param("div_factor", "log", 25.0, 0, 3, 0.1),
@@ -190,21 +189,21 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
         Param("three_phase", "bool", False), Param("cycle_momentum", "bool", True),
     ), step_per="batch", cycles_momentum=True, length_param="total_steps"),
     Spec("LambdaLR", (Param("lr_lambda", "choice", next(iter(NAMED_LAMBDAS)), options=tuple(NAMED_LAMBDAS)),),
-         build=build_lambda),
+         build=BUILDERS["LambdaLR"]),
     Spec("MultiplicativeLR", (Param("lr_lambda", "choice", next(iter(NAMED_MULTIPLIERS)),
-                                    options=tuple(NAMED_MULTIPLIERS)),), build=build_multiplicative),
+                                    options=tuple(NAMED_MULTIPLIERS)),), build=BUILDERS["MultiplicativeLR"]),
     Spec("SequentialLR", (Param("warmup_epochs", "int", 5, 1, 50, 1, E),
                           Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01), Param("eta_min", "log", 1e-4, -6, -1, 0.1)),
-         title="warmup then cosine (LinearLR -> CosineAnnealingLR)", build=build_warmup_cosine),
+         title="warmup then cosine (LinearLR -> CosineAnnealingLR)", build=BUILDERS["SequentialLR"]),
     Spec("ReduceLROnPlateau", (
         Param("factor", "float", 0.5, 0.05, 0.95, 0.05), Param("patience", "int", 3, 0, 20, 1, E),
         Param("threshold", "log", 1e-2, -5, -0.5, 0.1), Param("threshold_mode", "choice", "rel", options=("rel", "abs")),
         Param("cooldown", "int", 0, 0, 20, 1, E), Param("min_lr", "log", 1e-5, -7, -1, 0.1),
     ), on_metric=True),
-    Spec("TimeBasedLR", (Param("k", "log", 0.1, -3, 1, 0.1),), build=build_time_based),
+    Spec("TimeBasedLR", (Param("k", "log", 0.1, -3, 1, 0.1),), build=BUILDERS["TimeBasedLR"]),
     Spec("WallClockLR", (Param("period", "float", 5.0, 0.5, 30.0, 0.5, "minutes"),
                          Param("factor", "float", 0.5, 0.05, 1.0, 0.05),
-                         Param("minutes_per_epoch", "float", 1.0, 0.1, 10.0, 0.1, "minutes")), build=build_wall_clock),
+                         Param("minutes_per_epoch", "float", 1.0, 0.1, 10.0, 0.1, "minutes")), build=BUILDERS["WallClockLR"]),
 )}
 
 #: names the explorer offers, in teaching order

@@ -7,8 +7,8 @@ import torch
 
 from lrcourse.curves import explorer_curve
 from lrcourse.schedules import scheduler_names
-from lrcourse.specs import (EXPLORER_NAMES, INTERVALS, NOT_OFFERED, SPECS, build_scheduler, default_params,
-                            interval, schedule_steps)
+from lrcourse.specs import (EXPLORER_NAMES, NOT_OFFERED, SPECS, STEP_PER, build_scheduler, default_params,
+                            schedule_steps, step_per)
 from lrcourse.train import scheduler_interval
 
 
@@ -19,7 +19,8 @@ def _optimizer():
 @pytest.mark.parametrize("name", [n for n in scheduler_names() if n in SPECS])
 def test_fit_steps_every_scheduler_as_its_spec_says(name):
     sched = build_scheduler(name, _optimizer(), default_params(name), 300)
-    assert scheduler_interval(sched) == interval(name) == SPECS[name].interval
+    assert scheduler_interval(sched) == ("plateau" if SPECS[name].on_metric else step_per(name))
+    assert scheduler_interval(sched, step_per=step_per(name)) == scheduler_interval(sched)  # as a recipe passes it
 
 
 def test_every_scheduler_is_offered_or_says_why_not():
@@ -31,9 +32,10 @@ def test_every_scheduler_is_offered_or_says_why_not():
 
 def test_the_explorer_offers_every_spec_in_teaching_order():
     assert EXPLORER_NAMES == list(SPECS) and EXPLORER_NAMES[0] == "fixed"
-    assert {s.interval for s in SPECS.values()} == set(INTERVALS)
+    assert {s.step_per for s in SPECS.values()} == set(STEP_PER)
+    assert [name for name, s in SPECS.items() if s.on_metric] == ["ReduceLROnPlateau"]
     assert all(s.name == name for name, s in SPECS.items())
-    assert scheduler_interval(build_scheduler("fixed", _optimizer(), {}, 10)) == interval("fixed") == "epoch"
+    assert scheduler_interval(build_scheduler("fixed", _optimizer(), {}, 10)) == step_per("fixed") == "epoch"
 
 
 def test_a_subclass_steps_as_its_base_and_unknown_classes_per_epoch():
@@ -55,7 +57,7 @@ def test_defaults_builders_and_steps():
     with pytest.raises(ValueError, match="warmup_epochs"):
         build_scheduler("SequentialLR", _optimizer(), {"warmup_epochs": 30, "start_factor": 0.1, "eta_min": 0}, 30)
     with pytest.raises(ValueError, match="no scheduler 'Nope'"):
-        interval("Nope")
+        step_per("Nope")
     wall = explorer_curve("WallClockLR", {"period": 2.0, "factor": 0.5, "minutes_per_epoch": 1.0},
                           lr=0.8, num_epochs=6, steps_per_epoch=1)["lr"]
     assert wall.tolist() == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2]
