@@ -75,7 +75,8 @@ class SchedulePicker(W.VBox):
 
     Args:
         model (ScheduleModel): the schedule shown; the controls and the model follow each other.
-        lr_range (tuple): the initial-lr slider's ends, as powers of ten. Default: ``(-5, 1)``.
+        lr_range (tuple): the initial-lr slider's ends, as powers of ten. Default: those of
+            :data:`~lrcourse.recipe.LR` (``(-5, 1)``).
         skip_length (bool): no control for the spec's run-length argument
             (OneCycleLR's ``total_steps``), which the panel sets from the run. Default: ``False``.
         hold (callable, optional): a context manager within which the panel
@@ -95,7 +96,7 @@ class SchedulePicker(W.VBox):
         ['gamma']
     """
 
-    def __init__(self, model: ScheduleModel, lr_range=(-5, 1), skip_length: bool = False, hold=None):
+    def __init__(self, model: ScheduleModel, lr_range=(LR.lo, LR.hi), skip_length: bool = False, hold=None):
         super().__init__()
         self.model = model
         self._skip_length = skip_length
