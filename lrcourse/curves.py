@@ -14,11 +14,11 @@ import numpy as np
 from torch.optim import lr_scheduler as torch_sched
 
 from .optim import momentum_of, probe_optimizer
+from .recipe import check_budget, recipe
 from .schedules import make_scheduler
-from .specs import SPECS, build_scheduler, default_params, schedule_steps, validation_curve
 
-__all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace", "explorer_curve", "STEPPING",
-           "stepping_curves"]
+__all__ = ["schedule_curves", "lr_curve", "momentum_curve", "plateau_trace", "validation_curve", "explorer_curve",
+           "STEPPING", "stepping_curves"]
 
 
 def schedule_curves(
@@ -217,21 +217,30 @@ def plateau_trace(metrics: Sequence[float], lr: float = 0.1, **params) -> list[d
     return out
 
 
-def _check_budget(num_epochs, steps_per_epoch) -> None:
-    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+def validation_curve(num_epochs: int, seed: int = 0) -> np.ndarray:
+    r"""A validation-loss curve that falls, flattens and wobbles, to drive ReduceLROnPlateau.
+
+    ``1.5·exp(-t/6) + 0.3`` plus small seeded noise: the shape a real
+    validation loss has when the rate stays fixed.
+
+    Example:
+        >>> v = validation_curve(40)
+        >>> bool(v[0] > v[-1])
+        True
+    """
+    t = np.arange(num_epochs)
+    rng = np.random.default_rng(seed)
+    return 1.5 * np.exp(-t / 6) + 0.3 + 0.02 * rng.standard_normal(num_epochs)
 
 
 def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_epochs: int = 30,
                    steps_per_epoch: int = 10, optimizer: str = "sgd_momentum", seed: int = 0) -> dict:
     r"""The curve the schedule explorer plots: torch's rate (and momentum) at every batch.
 
-    Per-epoch schedulers are stepped once per epoch, so their rate is
-    constant within an epoch; OneCycleLR and CyclicLR are stepped after every
-    batch; ReduceLROnPlateau steps once per epoch on
-    :func:`~lrcourse.specs.validation_curve`. How each steps comes from its
-    spec (:func:`~lrcourse.specs.interval`), as in :func:`~lrcourse.train.fit`.
+    The scheduler is built and stepped as :func:`~lrcourse.recipe.recipe`
+    says, as in a training run: per-epoch schedulers once per epoch, so
+    their rate is constant within an epoch; OneCycleLR and CyclicLR after
+    every batch; ReduceLROnPlateau once per epoch on :func:`validation_curve`.
 
     Args:
         name (str): a name from :data:`~lrcourse.specs.SPECS`.
@@ -247,28 +256,27 @@ def explorer_curve(name: str, params: dict | None = None, lr: float = 0.1, num_e
 
     Returns:
         dict with ``"lr"`` and ``"momentum"`` (one value per batch,
-        ``num_epochs * steps_per_epoch`` of them), ``"per"`` (how it was
-        stepped), and for ReduceLROnPlateau ``"val_loss"`` and ``"trace"`` (see
-        :func:`plateau_trace`: why each reduction fired).
+        ``num_epochs * steps_per_epoch`` of them), ``"epoch"`` (where each
+        batch lies on an epoch axis whose epoch 1 is the first: batch ``i`` of
+        epoch ``e`` at ``e + i / steps_per_epoch``), ``"step_per"`` (how it was
+        stepped), and for ReduceLROnPlateau ``"val_loss"`` (one per epoch) and
+        ``"trace"`` (see :func:`plateau_trace`: why each reduction fired).
 
     Example:
         >>> c = explorer_curve("StepLR", {"step_size": 1, "gamma": 0.5}, lr=1.0,
         ...                    num_epochs=3, steps_per_epoch=2)
-        >>> c["lr"].tolist()
-        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+        >>> c["lr"].tolist(), c["epoch"].tolist()
+        ([1.0, 1.0, 0.5, 0.5, 0.25, 0.25], [1.0, 1.5, 2.0, 2.5, 3.0, 3.5])
     """
-    params = {**default_params(name), **(params or {})}
-    _check_budget(num_epochs, steps_per_epoch)
-    per = SPECS[name].interval
-    n = schedule_steps(name, num_epochs, steps_per_epoch)
-    metrics = validation_curve(num_epochs, seed) if per == "plateau" else None
-    curves = schedule_curves(lambda opt: build_scheduler(name, opt, params, n), n, lr, metrics, optimizer)
-    out = {"per": per}
+    r = recipe(name, params, lr, optimizer, num_epochs, steps_per_epoch)
+    metrics = validation_curve(num_epochs, seed) if r.on_metric else None
+    curves = schedule_curves(r.make_scheduler, r.num_steps, r.lr, metrics, optimizer)
+    out = {"step_per": r.step_per, "epoch": 1 + np.arange(num_epochs * steps_per_epoch) / steps_per_epoch}
     for key in ("lr", "momentum"):
-        out[key] = curves[key] if per == "batch" else np.repeat(curves[key], steps_per_epoch)
+        out[key] = curves[key] if r.step_per == "batch" else np.repeat(curves[key], steps_per_epoch)
     if metrics is not None:
         out["val_loss"] = metrics
-        out["trace"] = plateau_trace(metrics, lr, **params)
+        out["trace"] = plateau_trace(metrics, lr, **r.params)
     return out
 
 
@@ -306,7 +314,7 @@ def stepping_curves(name: str = "CosineAnnealingLR", num_epochs: int = 10, steps
     """
     if name not in STEPPING:
         raise ValueError(f"name must be one of {', '.join(STEPPING)}, got {name!r}.")
-    _check_budget(num_epochs, steps_per_epoch)
+    check_budget(num_epochs, steps_per_epoch)
     n = num_epochs * steps_per_epoch
     if name == "CosineAnnealingLR":
         right = lr_curve(lambda opt: torch_sched.CosineAnnealingLR(opt, T_max=n), n, lr=lr)

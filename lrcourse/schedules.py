@@ -51,8 +51,18 @@ class TimeBasedLR(torch_sched.LRScheduler):
         self.k = float(k)
         super().__init__(optimizer, last_epoch)
 
+    @staticmethod
+    def factor(k: float, t: int) -> float:
+        r"""The multiplier of the initial rate after ``t`` steps: ``1 / (1 + k·t)``.
+
+        Example:
+            >>> TimeBasedLR.factor(0.1, 10)
+            0.5
+        """
+        return 1.0 / (1.0 + k * t)
+
     def get_lr(self):
-        return [base / (1.0 + self.k * self.last_epoch) for base in self.base_lrs]
+        return [base * self.factor(self.k, self.last_epoch) for base in self.base_lrs]
 
     _get_closed_form_lr = get_lr
 

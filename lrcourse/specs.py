@@ -2,30 +2,29 @@
 
 A :class:`Spec` says, for one scheduler, which arguments become controls (each
 a :class:`Param`, with its range, default and unit), how it is built from
-those values (:func:`build_scheduler`), and whether it steps per batch, per
-epoch or on a validation metric (:func:`interval`). The explorer's sliders,
-the train-live panel, the shoot-out panel and :func:`~lrcourse.train.fit`
-all read the same :data:`SPECS`, so they never disagree.
+those values (:func:`build_scheduler`; what a slider cannot hold is built in
+:mod:`lrcourse.builders`), and whether it steps per batch or per epoch
+(:func:`step_per`; ReduceLROnPlateau per epoch, on a validation metric). The
+explorer's sliders, the train-live panel, the shoot-out panel (through
+:func:`lrcourse.recipe.recipe`) and :func:`~lrcourse.train.fit` all read the
+same :data:`SPECS`, so they never disagree.
 
 Nothing here imports ipywidgets; the widgets build their controls from it.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
-from torch.optim import lr_scheduler as torch_sched
+from .builders import BUILDERS, NAMED_LAMBDAS, NAMED_MULTIPLIERS
+from .schedules import make_scheduler
 
-from .schedules import TimeBasedLR, WallClockLR, make_scheduler
+__all__ = ["Param", "Spec", "SPECS", "EXPLORER_NAMES", "NOT_OFFERED", "STEP_PER", "default_params", "spec_params",
+           "step_per", "schedule_steps", "build_scheduler"]
 
-__all__ = ["Param", "Spec", "NAMED_LAMBDAS", "NAMED_MULTIPLIERS", "SPECS", "EXPLORER_NAMES", "NOT_OFFERED",
-           "INTERVALS", "default_params", "spec_params", "interval", "schedule_steps", "build_scheduler", "validation_curve"]
-
-#: how a scheduler is stepped: after every batch, once per epoch, or once per epoch on a validation metric
-INTERVALS = ("batch", "epoch", "plateau")
+#: how often a scheduler is stepped: after every batch, or once per epoch
+STEP_PER = ("batch", "epoch")
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,10 @@ class Spec:
         name (str): the name in :data:`SPECS` (a scheduler class name, or ``"fixed"``).
         params (tuple of Param): its controls, in the order they are shown;
             their defaults are the explorer's.
-        interval (str): ``"batch"``, ``"epoch"`` or ``"plateau"`` (see
-            :data:`INTERVALS`). Default: ``"epoch"``.
+        step_per (str): ``"batch"`` or ``"epoch"`` (see :data:`STEP_PER`).
+            Default: ``"epoch"``.
+        on_metric (bool): ``step(metric)`` takes the epoch's validation
+            metric (ReduceLROnPlateau). Default: ``False``.
         title (str): a longer name for messages. Default: ``""`` (the name).
         cycles_momentum (bool): it can cycle the momentum (or Adam's beta1).
             Default: ``False``.
@@ -119,7 +120,7 @@ class Spec:
             simulated clock). Default: ``None``: :func:`~lrcourse.schedules.make_scheduler`.
 
     Example:
-        >>> SPECS["OneCycleLR"].interval, SPECS["OneCycleLR"].length_param
+        >>> SPECS["OneCycleLR"].step_per, SPECS["OneCycleLR"].length_param
         ('batch', 'total_steps')
         >>> [p.name for p in SPECS["StepLR"].params]
         ['step_size', 'gamma']
@@ -127,15 +128,16 @@ class Spec:
 
     name: str
     params: tuple = ()
-    interval: str = "epoch"
+    step_per: str = "epoch"
+    on_metric: bool = False
     title: str = ""
     cycles_momentum: bool = False
     length_param: str = ""
     build: Callable | None = None
 
     def __post_init__(self):
-        if self.interval not in INTERVALS:
-            raise ValueError(f"{self.name}: interval must be one of {INTERVALS}, got {self.interval!r}.")
+        if self.step_per not in STEP_PER:
+            raise ValueError(f"{self.name}: step_per must be one of {STEP_PER}, got {self.step_per!r}.")
 
     def make(self, optimizer, params: dict, num_steps: int):
         r"""Build this scheduler on ``optimizer`` from the controls' ``params``.
@@ -151,102 +153,19 @@ class Spec:
             >>> type(SPECS["StepLR"].make(opt, default_params("StepLR"), 30)).__name__
             'StepLR'
         """
-        p = dict(params)
         if self.build is not None:
-            return self.build(optimizer, p, num_steps)
-        return make_scheduler(self.name, optimizer, **p)
-
-
-# --------------------------------------------------------------------------- named lambdas
-def _lin_to_zero(T):
-    return lambda t: max(0.0, 1.0 - t / T)
-
-
-def _inverse_time(T):
-    return lambda t: 1.0 / (1.0 + 0.1 * t)
-
-
-def _warmup_then_constant(T):
-    w = max(1, T // 10)
-    return lambda t: min(1.0, (t + 1) / w)
-
-
-def _inverse_sqrt(T):
-    w = max(1, T // 10)
-    return lambda t: min((t + 1) / w, math.sqrt(w / (t + 1)))
-
-
-#: LambdaLR's ``lr_lambda`` by name; each is built from the number of steps ``T``
-NAMED_LAMBDAS: dict[str, Callable[[int], Callable[[int], float]]] = {
-    "linear to zero: 1 - t/T": _lin_to_zero,
-    "inverse time: 1/(1 + 0.1 t)": _inverse_time,
-    "linear warmup (10%), then constant": _warmup_then_constant,
-    "warmup (10%), then inverse sqrt": _inverse_sqrt,
-}
-
-#: MultiplicativeLR's ``lr_lambda`` (the factor applied at each step) by name
-NAMED_MULTIPLIERS: dict[str, Callable[[int], Callable[[int], float]]] = {
-    "x 0.95 every step": lambda T: (lambda t: 0.95),
-    "x 0.9 every step": lambda T: (lambda t: 0.9),
-    "x 0.99 every step": lambda T: (lambda t: 0.99),
-    "x 1 for half, then x 0.8": lambda T: (lambda t: 1.0 if t < T // 2 else 0.8),
-}
-
-
-# --------------------------------------------------------------------------- builders
-def _build_fixed(optimizer, p, num_steps):
-    return torch_sched.LambdaLR(optimizer, lambda t: 1.0)  # a constant factor of 1: the rate never changes
-
-
-def _build_lambda(optimizer, p, num_steps):
-    return torch_sched.LambdaLR(optimizer, NAMED_LAMBDAS[p["lr_lambda"]](num_steps))
-
-
-def _build_multiplicative(optimizer, p, num_steps):
-    return torch_sched.MultiplicativeLR(optimizer, NAMED_MULTIPLIERS[p["lr_lambda"]](num_steps))
-
-
-def _build_warmup_cosine(optimizer, p, num_steps):
-    warm = p["warmup_epochs"]
-    if warm >= num_steps:
-        raise ValueError(f"warmup_epochs ({warm}) must be shorter than the run ({num_steps} epochs).")
-    return torch_sched.SequentialLR(optimizer, [
-        make_scheduler("LinearLR", optimizer, start_factor=p["start_factor"], total_iters=warm),
-        make_scheduler("CosineAnnealingLR", optimizer, T_max=num_steps - warm, eta_min=p["eta_min"]),
-    ], milestones=[warm])
-
-
-def _build_wall_clock(optimizer, p, num_steps):
-    seconds = 60.0 * p.pop("minutes_per_epoch")
-    held: dict = {}  # a simulated clock: epoch k ends k * minutes_per_epoch after the start
-    sched = WallClockLR(optimizer, clock=lambda: held["s"].last_epoch * seconds if held else 0.0, **p)
-    held["s"] = sched
-    return sched
-
-
-def _build_time_based(optimizer, p, num_steps):
-    return TimeBasedLR(optimizer, **p)
-
-
-def _build_multistep(optimizer, p, num_steps):
-    p["milestones"] = sorted(set(int(m) for m in p["milestones"]))
-    return make_scheduler("MultiStepLR", optimizer, **p)
-
-
-def _build_cyclic(optimizer, p, num_steps):
-    if p.get("mode") != "exp_range":
-        p.pop("gamma", None)  # gamma only matters to exp_range
-    return make_scheduler("CyclicLR", optimizer, **p)
+            return self.build(optimizer, dict(params), num_steps)
+        return make_scheduler(self.name, optimizer, **params)
 
 
 E, S = "epochs", "steps"
 
 #: every scheduler the course offers, in teaching order: its controls, how it is built and how it steps
 SPECS: dict[str, Spec] = {s.name: s for s in (
-    Spec("fixed", (), title="fixed rate (no scheduler)", build=_build_fixed),
+    Spec("fixed", (), title="fixed rate (no scheduler)", build=BUILDERS["fixed"]),
     Spec("StepLR", (Param("step_size", "int", 10, 1, 50, 1, E), Param("gamma", "float", 0.5, 0.05, 1.0, 0.05))),
     Spec("MultiStepLR", (Param("milestones", "range", (10, 20), 1, 100, 1, E),
-                         Param("gamma", "float", 0.1, 0.05, 1.0, 0.05)), build=_build_multistep),
+                         Param("gamma", "float", 0.1, 0.05, 1.0, 0.05)), build=BUILDERS["MultiStepLR"]),
     Spec("ConstantLR", (Param("factor", "float", 0.5, 0.0, 1.0, 0.05), Param("total_iters", "int", 5, 0, 50, 1, E))),
     Spec("LinearLR", (Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01),
                       Param("end_factor", "float", 1.0, 0.0, 1.0, 0.01), Param("total_iters", "int", 10, 0, 100, 1, E))),
@@ -261,30 +180,30 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
         Param("mode", "choice", "triangular", options=("triangular", "triangular2", "exp_range")),
         Param("gamma", "float", 0.995, 0.9, 1.0, 0.001), Param("cycle_momentum", "bool", True),
         Param("base_momentum", "float", 0.8, 0.5, 0.99, 0.01), Param("max_momentum", "float", 0.9, 0.5, 0.99, 0.01),
-    ), interval="batch", cycles_momentum=True, build=_build_cyclic),
+    ), step_per="batch", cycles_momentum=True, build=BUILDERS["CyclicLR"]),
     Spec("OneCycleLR", (
         Param("max_lr", "log", 0.1, -4, 1, 0.1), Param("total_steps", "int", 300, 1, 20000, 1, S),
         Param("pct_start", "float", 0.3, 0.05, 0.95, 0.05), Param("div_factor", "log", 25.0, 0, 3, 0.1),
         Param("final_div_factor", "log", 1e4, 0, 6, 0.1),
         Param("anneal_strategy", "choice", "cos", options=("cos", "linear")),
         Param("three_phase", "bool", False), Param("cycle_momentum", "bool", True),
-    ), interval="batch", cycles_momentum=True, length_param="total_steps"),
+    ), step_per="batch", cycles_momentum=True, length_param="total_steps"),
     Spec("LambdaLR", (Param("lr_lambda", "choice", next(iter(NAMED_LAMBDAS)), options=tuple(NAMED_LAMBDAS)),),
-         build=_build_lambda),
+         build=BUILDERS["LambdaLR"]),
     Spec("MultiplicativeLR", (Param("lr_lambda", "choice", next(iter(NAMED_MULTIPLIERS)),
-                                    options=tuple(NAMED_MULTIPLIERS)),), build=_build_multiplicative),
+                                    options=tuple(NAMED_MULTIPLIERS)),), build=BUILDERS["MultiplicativeLR"]),
     Spec("SequentialLR", (Param("warmup_epochs", "int", 5, 1, 50, 1, E),
                           Param("start_factor", "float", 0.1, 0.01, 1.0, 0.01), Param("eta_min", "log", 1e-4, -6, -1, 0.1)),
-         title="warmup then cosine (LinearLR -> CosineAnnealingLR)", build=_build_warmup_cosine),
+         title="warmup then cosine (LinearLR -> CosineAnnealingLR)", build=BUILDERS["SequentialLR"]),
     Spec("ReduceLROnPlateau", (
         Param("factor", "float", 0.5, 0.05, 0.95, 0.05), Param("patience", "int", 3, 0, 20, 1, E),
         Param("threshold", "log", 1e-2, -5, -0.5, 0.1), Param("threshold_mode", "choice", "rel", options=("rel", "abs")),
         Param("cooldown", "int", 0, 0, 20, 1, E), Param("min_lr", "log", 1e-5, -7, -1, 0.1),
-    ), interval="plateau"),
-    Spec("TimeBasedLR", (Param("k", "log", 0.1, -3, 1, 0.1),), build=_build_time_based),
+    ), on_metric=True),
+    Spec("TimeBasedLR", (Param("k", "log", 0.1, -3, 1, 0.1),), build=BUILDERS["TimeBasedLR"]),
     Spec("WallClockLR", (Param("period", "float", 5.0, 0.5, 30.0, 0.5, "minutes"),
                          Param("factor", "float", 0.5, 0.05, 1.0, 0.05),
-                         Param("minutes_per_epoch", "float", 1.0, 0.1, 10.0, 0.1, "minutes")), build=_build_wall_clock),
+                         Param("minutes_per_epoch", "float", 1.0, 0.1, 10.0, 0.1, "minutes")), build=BUILDERS["WallClockLR"]),
 )}
 
 #: names the explorer offers, in teaching order
@@ -338,17 +257,18 @@ def spec_params(name: str, values: dict | None = None, skip=()) -> dict:
     return {**params, **values}
 
 
-def interval(name: str) -> str:
-    r"""How scheduler ``name`` is stepped: ``"batch"``, ``"epoch"`` or ``"plateau"``.
+def step_per(name: str) -> str:
+    r"""How often scheduler ``name`` is stepped: ``"batch"`` or ``"epoch"``.
 
     :func:`~lrcourse.train.fit` steps a scheduler this way, and the explorer
-    plots it this way.
+    plots it this way. ReduceLROnPlateau steps per epoch, on the validation
+    metric (its spec's ``on_metric``).
 
     Example:
-        >>> interval("OneCycleLR"), interval("StepLR"), interval("ReduceLROnPlateau")
-        ('batch', 'epoch', 'plateau')
+        >>> step_per("OneCycleLR"), step_per("StepLR"), step_per("ReduceLROnPlateau")
+        ('batch', 'epoch', 'epoch')
     """
-    return _check_name(name).interval
+    return _check_name(name).step_per
 
 
 def schedule_steps(name: str, num_epochs: int, steps_per_epoch: int) -> int:
@@ -358,23 +278,7 @@ def schedule_steps(name: str, num_epochs: int, steps_per_epoch: int) -> int:
         >>> schedule_steps("OneCycleLR", 3, 10), schedule_steps("StepLR", 3, 10)
         (30, 3)
     """
-    return num_epochs * steps_per_epoch if interval(name) == "batch" else num_epochs
-
-
-def validation_curve(num_epochs: int, seed: int = 0) -> np.ndarray:
-    r"""A validation-loss curve that falls, flattens and wobbles, to drive ReduceLROnPlateau.
-
-    ``1.5·exp(-t/6) + 0.3`` plus small seeded noise: the shape a real
-    validation loss has when the rate stays fixed.
-
-    Example:
-        >>> v = validation_curve(40)
-        >>> bool(v[0] > v[-1])
-        True
-    """
-    t = np.arange(num_epochs)
-    rng = np.random.default_rng(seed)
-    return 1.5 * np.exp(-t / 6) + 0.3 + 0.02 * rng.standard_normal(num_epochs)
+    return num_epochs * steps_per_epoch if step_per(name) == "batch" else num_epochs
 
 
 def build_scheduler(name: str, optimizer, params: dict, num_steps: int):

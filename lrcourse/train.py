@@ -46,7 +46,7 @@ def scheduler_step_per(scheduler, step_per: str | None = None) -> str:
         return step_per
     for cls in type(scheduler).__mro__:  # a subclass of OneCycleLR still steps per batch
         if cls.__name__ in SPECS:
-            return SPECS[cls.__name__].interval
+            return SPECS[cls.__name__].step_per
     return "epoch"
 
 

@@ -9,7 +9,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, StepLR
 from lrcourse.curves import (explorer_curve, lr_curve, momentum_curve, plateau_trace, schedule_curves,
                              stepping_curves)
 from lrcourse.schedules import make_scheduler, scheduler_names
-from lrcourse.specs import validation_curve
+from lrcourse.curves import validation_curve
 
 from helpers import CASES
 

@@ -13,6 +13,7 @@ scheduler's controls come from its spec in :data:`~lrcourse.specs.SPECS`.
 Modules: :mod:`~lrcourse.widgets.base` (what every panel is built from),
 :mod:`~lrcourse.widgets.figure` (the live figure, and how a frame is drawn and sent fast),
 :mod:`~lrcourse.widgets.png` (its frames' fast PNG encoder),
+:mod:`~lrcourse.widgets.picker` (a schedule as a traits model, and the controls that show it),
 :mod:`~lrcourse.widgets.explorer`, :mod:`~lrcourse.widgets.toy_explorers`,
 :mod:`~lrcourse.widgets.finder_explorer`, :mod:`~lrcourse.widgets.train_panel`,
 :mod:`~lrcourse.widgets.shootout_panel` and :mod:`~lrcourse.widgets.stepping`.
@@ -28,6 +29,7 @@ from .base import Panel
 from .explorer import ScheduleExplorer, explore_schedule
 from .figure import LiveFigure
 from .finder_explorer import FinderExplorer, explore_finder
+from .picker import ScheduleModel, SchedulePicker
 from .shootout_panel import ShootoutPanel, shootout_panel
 from .stepping import SteppingExplorer, explore_stepping
 from .toy_explorers import GradientDescentExplorer, explore_gradient_descent
@@ -36,5 +38,6 @@ from .train_panel import PROBLEMS, Run, TrainPanel, train_live
 __all__ = [
     "explore_schedule", "explore_gradient_descent", "explore_finder", "explore_stepping", "train_live",
     "shootout_panel", "Panel", "LiveFigure", "ScheduleExplorer", "GradientDescentExplorer", "FinderExplorer",
-    "SteppingExplorer", "TrainPanel", "ShootoutPanel", "Run", "PROBLEMS", "explorer_curve",
+    "SteppingExplorer", "TrainPanel", "ShootoutPanel", "ScheduleModel", "SchedulePicker", "Run", "PROBLEMS",
+    "explorer_curve",
 ]

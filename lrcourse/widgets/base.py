@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import html
-import threading
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Callable
 
 import ipywidgets as W
@@ -136,6 +138,10 @@ def optimizer_dropdown(value: str) -> W.Dropdown:
 class Worker:
     r"""Runs a panel's work (a training, a race) one at a time, in a background thread in JupyterLab.
 
+    The thread is a ``concurrent.futures.ThreadPoolExecutor`` of one worker;
+    :attr:`future` is the work in flight. An error the work does not handle
+    itself is printed, as an uncaught error in a thread would be.
+
     Example:
         >>> worker = Worker()
         >>> worker.start(lambda: None, blocking=False)
@@ -145,15 +151,16 @@ class Worker:
     """
 
     def __init__(self):
-        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self.future: Future | None = None
 
     @property
     def busy(self) -> bool:
         """Whether work started here is still running."""
-        return self._thread is not None and self._thread.is_alive()
+        return self.future is not None and not self.future.done()
 
     def start(self, work: Callable[[], None], blocking: bool | None = None) -> bool:
-        """Run ``work``: here when ``blocking`` (default: outside a kernel), else in a daemon thread.
+        """Run ``work``: here when ``blocking`` (default: outside a kernel), else in the background thread.
 
         Returns ``False`` and runs nothing while earlier work is still going.
         """
@@ -164,15 +171,23 @@ class Worker:
         if blocking:
             work()
         else:
-            self._thread = threading.Thread(target=work, daemon=True)
-            self._thread.start()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrcourse-panel")
+            self.future = self._pool.submit(work)
+            self.future.add_done_callback(_report)
         return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait up to ``timeout`` seconds (default: until it ends); ``True`` once nothing is running."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self.future is not None:
+            futures_wait([self.future], timeout)
         return not self.busy
+
+
+def _report(future: Future) -> None:
+    err = future.exception()
+    if err is not None:
+        traceback.print_exception(err)
 
 
 class Panel(W.VBox):

@@ -7,6 +7,7 @@ spec in :data:`~lrcourse.specs.SPECS`.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import traceback
 
@@ -14,11 +15,12 @@ import ipywidgets as W
 import numpy as np
 
 from ..curves import explorer_curve
-from ..optim import check_optimizer
 from ..plots import PALETTE
-from ..specs import EXPLORER_NAMES, SPECS, Param, spec_params
-from .base import STYLE, Panel, button, control_layout, message_html, optimizer_dropdown, param_controls
+from ..recipe import check_budget
+from ..specs import SPECS, spec_params
+from .base import STYLE, Panel, button, control_layout, message_html
 from .figure import LiveFigure
+from .picker import ScheduleModel, SchedulePicker
 
 __all__ = ["ScheduleExplorer", "explore_schedule"]
 
@@ -42,9 +44,14 @@ class ScheduleExplorer(Panel):
             decides what the momentum panel shows. Default: ``"sgd_momentum"``.
         figsize (tuple): the figure's width and height in inches (100 pixels each), beside the
             controls. Default: ``(4.8, 4.4)``.
+        below_controls, below_figure (sequence of widgets): what a panel built
+            around the explorer shows under its controls and under its figure. Default: none.
         **params: starting values of the scheduler's own arguments.
 
     Attributes:
+        model (ScheduleModel): the schedule shown (name, params, lr, optimizer),
+            which :attr:`picker` shows and a panel built around the explorer can read or link to.
+        picker (SchedulePicker): the scheduler, its arguments, lr and optimizer.
         controls (dict): every control by name: ``name`` (the scheduler), ``lr``,
             ``num_epochs``, ``steps_per_epoch``, ``x_axis``, ``log``, ``optimizer``
             and the scheduler's arguments.
@@ -63,24 +70,18 @@ class ScheduleExplorer(Panel):
 
     def __init__(self, name: str = "OneCycleLR", lr: float = 0.1, num_epochs: int = 30,
                  steps_per_epoch: int = 10, x_axis: str = "epochs", log: bool = False,
-                 optimizer: str = "sgd_momentum", figsize=(4.8, 4.4), **params):
-        if name not in SPECS:
-            raise ValueError(f"The explorer has no scheduler {name!r}. Choose one of: {', '.join(SPECS)}.")
+                 optimizer: str = "sgd_momentum", figsize=(4.8, 4.4), below_controls=(), below_figure=(),
+                 **params):
         if x_axis not in ("epochs", "batches"):
             raise ValueError(f"x_axis must be 'epochs' or 'batches', got {x_axis!r}.")
-        check_optimizer(optimizer)
-        _check_budget(num_epochs, steps_per_epoch)
-        Param("lr", "log", 0.1, -5, 1).check(lr)  # the range of the initial-lr slider below
-        spec_params(name, params)  # unknown arguments, and values no control can hold, fail here
+        check_budget(num_epochs, steps_per_epoch)
+        self.model = ScheduleModel(name, params, lr, optimizer)  # bad names and values fail here
         super().__init__(LiveFigure(2, figsize=figsize))
         self._initial = dict(name=name, lr=lr, num_epochs=num_epochs, steps_per_epoch=steps_per_epoch,
                              x_axis=x_axis, log=log, optimizer=optimizer, params=params)
         self._budget: tuple | None = None
-        self._name = W.Dropdown(options=EXPLORER_NAMES, value=name, description="scheduler", style=STYLE,
-                                layout=control_layout())
-        self._common = {
-            "lr": W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.1, description="initial lr",
-                                   readout_format=".2e", style=STYLE, layout=control_layout()),
+        self.picker = SchedulePicker(self.model, hold=self._new_scheduler)
+        self._run = {
             "num_epochs": W.IntSlider(value=num_epochs, min=1, max=max(300, num_epochs), description="num_epochs",
                                       style=STYLE, layout=control_layout()),
             "steps_per_epoch": W.IntSlider(value=steps_per_epoch, min=1, max=max(500, steps_per_epoch),
@@ -88,10 +89,7 @@ class ScheduleExplorer(Panel):
             "x_axis": W.Dropdown(options=["epochs", "batches"], value=x_axis, description="x axis", style=STYLE,
                                  layout=control_layout()),
             "log": W.Checkbox(value=log, description="log-scale lr", indent=False, layout=W.Layout(width="auto")),
-            "optimizer": optimizer_dropdown(optimizer),
         }
-        self._params: dict = {}
-        self._param_box = W.VBox()
         self.buttons = {"pin": button("pin this curve", "thumb-tack"), "reset": button("reset", "undo")}
         self._cache: tuple | None = None
         self._curve: dict | None = None
@@ -104,47 +102,46 @@ class ScheduleExplorer(Panel):
         self._reductions = live.add_line("reductions", 1, [], [], "v", color=PALETTE[1], ms=8,
                                          label="reduction fires")
 
-        self._name.observe(self._on_scheduler, "value")
-        self.watch(*self._common.values())
+        self.model.observe(self.on_change, ["params", "lr", "optimizer"])
+        self.watch(*self._run.values())
         self.buttons["pin"].on_click(lambda _: self.pin())
         self.buttons["reset"].on_click(lambda _: self.reset())
-        c = self._common
-        self.arrange([self._name, self._param_box, c["lr"], c["num_epochs"], c["steps_per_epoch"], c["x_axis"],
-                      c["optimizer"], W.HBox([c["log"], self.buttons["pin"], self.buttons["reset"]])])
+        r = self._run
+        self.arrange([self.picker, r["num_epochs"], r["steps_per_epoch"], r["x_axis"],
+                      W.HBox([r["log"], self.buttons["pin"], self.buttons["reset"]]), *below_controls],
+                     side=below_figure)
         with self.holding():
-            self._build_params(name, params)
+            if SPECS[name].length_param not in params:
+                self._sync_length()
 
     # ---- controls
-    def _build_params(self, name: str, overrides: dict):
-        old = list(self._params.values())
-        self._params = param_controls(name, overrides)
-        self.watch(*self._params.values())
-        self.controls = {"name": self._name, **self._common, **self._params}
-        length = SPECS[name].length_param
-        if length and (length not in overrides or self._budget is not None):
+    @property
+    def controls(self) -> dict:
+        """Every control by name: the picker's (``name``, the scheduler's arguments, ``lr``, ``optimizer``) and the run's."""
+        c = self.picker.controls  # the scheduler's arguments last: set after the run's length, they win over it
+        return {"name": c["name"], "lr": c["lr"], **self._run, "optimizer": c["optimizer"], **self.picker.params}
+
+    @contextlib.contextmanager
+    def _new_scheduler(self):
+        """The picker builds a new scheduler's controls in here: its run length follows the run, then one redraw."""
+        with self.holding():
+            yield
             self._sync_length()
-        self._param_box.children = list(self._params.values())
-        for w in old:
-            w.close()
 
     def _sync_length(self):
         """OneCycleLR's ``total_steps`` follows the run: every batch of num_epochs x steps_per_epoch."""
-        w = self._params.get(SPECS[self._name.value].length_param)
+        w = self.picker.params.get(SPECS[self.model.name].length_param)
         if w is None:
             return
-        total = self._common["num_epochs"].value * self._common["steps_per_epoch"].value
+        total = self._run["num_epochs"].value * self._run["steps_per_epoch"].value
         w.max = max(w.max, total)
         w.value = total
         w.disabled = self._budget is not None
 
-    def _on_scheduler(self, change):
-        with self.holding():
-            self._build_params(change["new"], {})
-
     def on_change(self, change=None):
         """A control moved: keep ``total_steps`` on the run's length, then redraw (once)."""
         owner = (change or {}).get("owner")
-        if owner is self._common["num_epochs"] or owner is self._common["steps_per_epoch"]:
+        if owner is self._run["num_epochs"] or owner is self._run["steps_per_epoch"]:
             with self.holding():
                 self._sync_length()
         else:
@@ -157,8 +154,9 @@ class ScheduleExplorer(Panel):
             >>> ScheduleExplorer("StepLR").settings()["params"]
             {'step_size': 10, 'gamma': 0.5}
         """
-        return {"name": self._name.value, "params": {k: w.value for k, w in self._params.items()},
-                **{k: w.value for k, w in self._common.items()}}
+        m = self.model
+        return {"name": m.name, "params": dict(m.params), "lr": m.lr, "optimizer": m.optimizer,
+                **{k: w.value for k, w in self._run.items()}}
 
     def set(self, **values) -> None:
         r"""Move controls (``name``, the common ones, the scheduler's arguments), then redraw once.
@@ -173,7 +171,7 @@ class ScheduleExplorer(Panel):
             (100, 0.0134)
         """
         if self._budget is not None:
-            name = values.get("name", self._name.value)
+            name = values.get("name", self.model.name)
             locked = {"num_epochs": self._budget[0], "steps_per_epoch": self._budget[1]}
             if SPECS.get(name) and SPECS[name].length_param:
                 locked[SPECS[name].length_param] = self._budget[0] * self._budget[1]
@@ -183,11 +181,15 @@ class ScheduleExplorer(Panel):
                                  f"({self._budget[0]} epochs of {self._budget[1]} batches).")
         super().set(**values)
 
-    def lock_budget(self, num_epochs: int, steps_per_epoch: int) -> None:
+    def lock_budget(self, num_epochs: int, steps_per_epoch: int, show: bool = True) -> None:
         r"""Fix the run's length: set ``num_epochs`` and ``steps_per_epoch``, disable them, keep them on reset.
 
         OneCycleLR's ``total_steps`` is then every batch of that budget, shown
         but not movable, for this and every scheduler picked later.
+
+        Args:
+            show (bool): keep the two locked sliders on screen. Default: ``True``
+                (``False`` leaves saying the budget to the message).
 
         Example:
             >>> ex = ScheduleExplorer("OneCycleLR")
@@ -195,15 +197,17 @@ class ScheduleExplorer(Panel):
             >>> ex.controls["total_steps"].value, ex.controls["num_epochs"].disabled
             (6, True)
         """
-        _check_budget(num_epochs, steps_per_epoch)
+        check_budget(num_epochs, steps_per_epoch)
         self._budget = (num_epochs, steps_per_epoch)
         self._initial.update(num_epochs=num_epochs, steps_per_epoch=steps_per_epoch)
+        self.model.length_from_run = True
         with self.holding():
             for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
-                w = self._common[key]
+                w = self._run[key]
                 w.max = max(w.max, value)
                 w.value = value
                 w.disabled = True
+                w.layout.display = None if show else "none"
             self._sync_length()
 
     # ---- drawing
@@ -221,9 +225,9 @@ class ScheduleExplorer(Panel):
                                                s["steps_per_epoch"], s["optimizer"]))
         return self._cache[1]
 
-    def _x(self, n: int) -> np.ndarray:
-        steps = np.arange(n)
-        return steps / self._common["steps_per_epoch"].value if self._common["x_axis"].value == "epochs" else steps
+    def _x(self, c: dict) -> np.ndarray:
+        """Where the curve's batches lie: on the epoch axis (epoch 1 first), or batches counted from 1."""
+        return c["epoch"] if self._run["x_axis"].value == "epochs" else np.arange(1, len(c["epoch"]) + 1)
 
     def update(self):
         """Recompute the curve from the controls and redraw; show errors as a message."""
@@ -237,19 +241,18 @@ class ScheduleExplorer(Panel):
                 f"Unexpected error ({type(err).__name__}): {err}\n{traceback.format_exc(limit=-2)}", error=True)
             return
         self._curve = c
-        x = self._x(len(c["lr"]))
+        x = self._x(c)
         self._line.set_data(x, c["lr"])
-        name = self._name.value
-        cycle = self._params.get("cycle_momentum")
-        show_mom = SPECS[name].cycles_momentum and cycle is not None and cycle.value
+        name = self.model.name
+        show_mom = SPECS[name].cycles_momentum and bool(self.model.params.get("cycle_momentum"))
         explained = ""
         ax, ax_mom = self._ax, self._ax_mom
-        if SPECS[name].interval == "plateau":
-            scale = 1 if self._common["x_axis"].value == "epochs" else self._common["steps_per_epoch"].value
-            self._val_line.set_data(np.arange(len(c["val_loss"])) * scale, c["val_loss"])
+        if SPECS[name].on_metric:
+            first = x[::self._run["steps_per_epoch"].value]  # the first batch of each epoch
+            self._val_line.set_data(first, c["val_loss"])
             fired = [t for t in c["trace"] if t["reduced"]]
-            # the metric of epoch e (1-based) is plotted at index e - 1; its reduction starts at index e
-            self._reductions.set_data([(t["epoch"] - 1) * scale for t in fired], [t["metric"] for t in fired])
+            # the metric of epoch e is plotted where epoch e starts; its reduction starts with epoch e + 1
+            self._reductions.set_data([first[t["epoch"] - 1] for t in fired], [t["metric"] for t in fired])
             explained = "<br>".join(html.escape(t["why"]) for t in fired) or "No reduction fires on this curve."
             self._mom_line.set_data([], [])
             ax_mom.set_ylabel("val loss (given)")
@@ -257,27 +260,27 @@ class ScheduleExplorer(Panel):
             self._val_line.set_data([], [])
             self._reductions.set_data([], [])
             self._mom_line.set_data(*((x, c["momentum"]) if show_mom else ([], [])))
-            label = "beta1" if self._common["optimizer"].value == "adam" else "momentum"
+            label = "beta1" if self.model.optimizer == "adam" else "momentum"
             ax_mom.set_ylabel(label if show_mom else f"{label} (not cycled)")
-        log = self._common["log"].value
+        log = self._run["log"].value
         if (ax.get_yscale() == "log") != log:
             from matplotlib.ticker import LogLocator, MaxNLocator
 
             ax.set_yscale("log" if log else "linear")
             ax.yaxis.set_major_locator(LogLocator(numticks=5) if log else MaxNLocator(4))
         ax.set_ylabel("learning rate")
-        xlabel = "epoch" if self._common["x_axis"].value == "epochs" else "step (batch)"
+        xlabel = "epoch" if self._run["x_axis"].value == "epochs" else "step (batch)"
         ax_mom.set_xlabel(xlabel)
         if not ax_mom.get_visible():
             ax.set_xlabel(xlabel)
-        for pin, lrs in self._pins:
-            pin.set_data(self._x(len(lrs)), lrs)
-        self._show_lower(SPECS[name].interval == "plateau" or bool(show_mom))
+        for pin, curve in self._pins:
+            pin.set_data(self._x(curve), curve["lr"])
+        self._show_lower(SPECS[name].on_metric or bool(show_mom))
         self.figure.redraw()
         lr = c["lr"]
         title = SPECS[name].title or name
         self.message.value = message_html(
-            f"{title}, stepped per {c['per']}: torch's lr at each of {len(lr)} batches, "
+            f"{title}, stepped per {c['step_per']}: torch's lr at each of {len(lr)} batches, "
             f"from {lr[0]:.3g} to {lr[-1]:.3g} (min {lr.min():.3g}, max {lr.max():.3g})", error=False)
         if explained:
             self.message.value += f"<div style='font-family:monospace; font-size:12px'>{explained}</div>"
@@ -307,7 +310,7 @@ class ScheduleExplorer(Panel):
                                             for k, v in s["params"].items())
         pin = self.figure.add_line(f"pin {len(self._pins) + 1}", self._ax, *self._line.get_data(), ls="--",
                                    lw=1.2, color=colour, label=label[:60])
-        self._pins.append((pin, self._curve["lr"]))
+        self._pins.append((pin, self._curve))
         self._ax.legend(loc="best", fontsize="x-small")
         self.figure.redraw()
 
@@ -321,16 +324,14 @@ class ScheduleExplorer(Panel):
             legend.remove()
         init = self._initial
         with self.holding():
-            for key, w in self._common.items():
+            for key, w in self._run.items():
                 w.value = init[key]
-            self._name.value = init["name"]
-            self._build_params(init["name"], init["params"])
-
-
-def _check_budget(num_epochs, steps_per_epoch) -> None:
-    for key, value in (("num_epochs", num_epochs), ("steps_per_epoch", steps_per_epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be an integer >= 1, got {value!r}.")
+            self.set(name=init["name"], lr=init["lr"], optimizer=init["optimizer"])
+            values, length = spec_params(init["name"], init["params"]), SPECS[init["name"]].length_param
+            follows = length and (length not in init["params"] or self._budget is not None)
+            self.set(**{k: v for k, v in values.items() if not (follows and k == length)})
+            if follows:
+                self._sync_length()
 
 
 def explore_schedule(name: str = "OneCycleLR", **kwargs) -> ScheduleExplorer:

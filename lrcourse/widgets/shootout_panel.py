@@ -11,12 +11,10 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import torch
 
-from ..optim import make_optimizer, optimizer_label, probe_optimizer
+from ..optim import optimizer_label
 from ..plots import plot_leaderboard
 from ..results import Row
-from ..specs import SPECS, build_scheduler, schedule_steps
 from ..tables import leaderboard_html
 from .base import Panel, button, in_kernel, message_html
 from .figure import LiveFigure
@@ -49,6 +47,7 @@ class ShootoutPanel(Panel):
     Attributes:
         explorer (ScheduleExplorer): the sliders and the LR curve; ``controls``,
             ``settings()`` and ``set()`` are the explorer's.
+        model (ScheduleModel): the explorer's schedule, which the next contestant races with.
         buttons (dict): ``add``.
         added (list of str): the labels of the contestants added here.
         settings_of (dict): ``{label: the optimizer and scheduler it raced with}``.
@@ -76,11 +75,6 @@ class ShootoutPanel(Panel):
         super().__init__(LiveFigure(1, figsize=(4.8, 2.3), left=1.7))
         self.result = result
         spe = result.steps_per_epoch
-        self.explorer = ScheduleExplorer(name, lr=lr, num_epochs=result.num_epochs, steps_per_epoch=spe,
-                                         x_axis="epochs", optimizer=optimizer, figsize=(4.8, 2.6), **params)
-        self.explorer.lock_budget(result.num_epochs, spe)  # the budget is the shoot-out's: set, then locked
-        for key in ("num_epochs", "steps_per_epoch"):  # locked, so the message says them instead
-            self.explorer.controls[key].layout.display = "none"
         self.buttons = {"add": button("Add to shoot-out", "flag-checkered", button_style="success")}
         self.progress = W.IntProgress(value=0, min=0, max=len(result.seeds), description="runs",
                                       layout=W.Layout(width="170px"))
@@ -89,8 +83,13 @@ class ShootoutPanel(Panel):
         self.settings_of: dict[str, str] = {}
         self.buttons["add"].on_click(lambda _: self.add())
         # one screen: the Add button under the explorer's controls, the leaderboard under its curve
-        self.explorer.column.children += (W.HBox([self.buttons["add"], self.progress]),)
-        self.explorer.side.children += (self.figure.canvas,)
+        self.explorer = ScheduleExplorer(name, lr=lr, num_epochs=result.num_epochs, steps_per_epoch=spe,
+                                         x_axis="epochs", optimizer=optimizer, figsize=(4.8, 2.6),
+                                         below_controls=[W.HBox([self.buttons["add"], self.progress])],
+                                         below_figure=[self.figure.canvas], **params)
+        # the budget is the shoot-out's: set, then locked (the message says it instead of two sliders)
+        self.explorer.lock_budget(result.num_epochs, spe, show=False)
+        self.model = self.explorer.model  # the schedule the next contestant races with
         self.children = [self.explorer, self.message, self.board]
         self.message.value = message_html(
             f"The budget is the shoot-out's: {result.num_epochs} epochs of {spe} batches, for every contestant.")
@@ -119,25 +118,12 @@ class ShootoutPanel(Panel):
         """
         from ..shootout import Contestant
 
-        s = self.explorer.settings()
-        name, params, lr, opt_name = s["name"], dict(s["params"]), s["lr"], s["optimizer"]
-        spec = SPECS[name]
-        n = schedule_steps(name, self.result.num_epochs, self.result.steps_per_epoch)
-        if spec.length_param:
-            params[spec.length_param] = n  # every batch of the run
-        probe = probe_optimizer(opt_name, lr)
-        if name != "fixed":
-            build_scheduler(name, probe, params, n)  # a bad combination fails here, before training
-
-        def make_opt(p):
-            return make_optimizer(opt_name, p, lr)
-        make_sched = None if name == "fixed" else (lambda opt: build_scheduler(name, opt, params, n))
-        label = f"yours {len(self.added) + 1}: {name}"
+        r = self.model.recipe(self.result.num_epochs, self.result.steps_per_epoch).check()  # fails before training
+        label = f"yours {len(self.added) + 1}: {r.name}"
         while label in self.result.runs:
             label += "'"
-        shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-        self.settings_of[label] = f"{optimizer_label(opt_name, lr)}, {name}({shown})"
-        return Contestant(label, make_opt, make_sched, step_per="batch" if spec.interval == "batch" else None)
+        self.settings_of[label] = f"{optimizer_label(r.optimizer, r.lr)}, {r.describe()}"
+        return Contestant(label, r.make_optimizer, r.make_scheduler, step_per=r.step_per)
 
     def add(self, blocking: bool | None = None) -> Row | None:
         r"""Race the explorer's current schedule over the shoot-out's seeds and add its row.

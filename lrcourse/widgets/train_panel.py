@@ -1,8 +1,8 @@
 """The train-live panel: pick a schedule, click Train, and watch loss, accuracy and rate update live.
 
-Training is :func:`~lrcourse.train.fit`, the course's one loop; the scheduler
-is built from its spec (:func:`~lrcourse.specs.build_scheduler`) and stepped
-as the spec says. Runs go into a leaderboard rendered by
+Training is :func:`~lrcourse.train.fit`, the course's one loop; the optimizer
+and the scheduler are built, and the scheduler stepped, as the picked
+schedule's recipe says (:meth:`~lrcourse.widgets.picker.ScheduleModel.recipe`). Runs go into a leaderboard rendered by
 :mod:`lrcourse.tables`, where they can be compared and re-plotted.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ import ipywidgets as W
 import numpy as np
 
 from .. import train as training
-from ..optim import check_optimizer, make_optimizer
 from ..plots import PALETTE
-from ..specs import EXPLORER_NAMES, SPECS, build_scheduler, schedule_steps, spec_params
+from ..specs import SPECS, spec_params
 from ..tables import RUN_COLUMNS, render_html
-from .base import STYLE, Panel, button, control_layout, in_kernel, message_html, optimizer_dropdown, param_controls
+from .base import STYLE, Panel, button, control_layout, in_kernel, message_html
 from .figure import LiveFigure
+from .picker import ScheduleModel, SchedulePicker
 
 __all__ = ["PROBLEMS", "Run", "TrainPanel", "train_live"]
 
@@ -100,28 +100,20 @@ class TrainPanel(Panel):
             raise ValueError(f"problem must be one of {PROBLEMS}, got {problem!r}.")
         if schedule not in SPECS:
             raise ValueError(f"The panel has no scheduler {schedule!r}. Choose one of: {', '.join(SPECS)}.")
-        check_optimizer(optimizer)
         spec_params(schedule, params, skip=(SPECS[schedule].length_param,))  # bad arguments fail here
         if auto_train and problem == "MNIST CNN":
             raise ValueError("auto_train retrains on every slider move: use it with the y=2x problems.")
+        mnist = problem == "MNIST CNN"
+        # the panel sets OneCycleLR's total_steps from the run: no control for it
+        self.model = ScheduleModel(schedule, params, lr or (0.05 if mnist else 0.1), optimizer, length_from_run=True)
         super().__init__(LiveFigure(3, figsize=(4.8, 4.6)))
         self.auto_train = False  # switched on at the end, once every control exists
-        mnist = problem == "MNIST CNN"
         self.device, self.seed = device, seed
+        self.picker = SchedulePicker(self.model, lr_range=(-4, 1), skip_length=True, hold=self.holding)
         self._problem = W.Dropdown(options=PROBLEMS, value=problem, description="problem", style=STYLE,
                                    layout=control_layout())
-        self._name = W.Dropdown(options=EXPLORER_NAMES, value=schedule, description="scheduler", style=STYLE,
-                                layout=control_layout())
-        self._common = {
-            "lr": W.FloatLogSlider(value=lr or (0.05 if mnist else 0.1), base=10, min=-4, max=1, step=0.1,
-                                   description="initial lr", readout_format=".2e", style=STYLE,
-                                   layout=control_layout()),
-            "num_epochs": W.IntSlider(value=num_epochs or (3 if mnist else 20), min=1, max=30 if mnist else 200,
-                                      description="num_epochs", style=STYLE, layout=control_layout()),
-            "optimizer": optimizer_dropdown(optimizer),
-        }
-        self._params: dict = {}
-        self._param_box = W.VBox()
+        self._epochs = W.IntSlider(value=num_epochs or (3 if mnist else 20), min=1, max=30 if mnist else 200,
+                                   description="num_epochs", style=STYLE, layout=control_layout())
         self.buttons = {"train": button("Train", "play", button_style="success"),
                         "stop": button("Stop", "stop", button_style="danger", disabled=True),
                         "clear": button("clear runs", "trash")}
@@ -130,8 +122,7 @@ class TrainPanel(Panel):
         self.board = W.HTML(layout=W.Layout(max_height="110px", overflow="auto", flex="1 1 auto"))
         self._show_runs = W.SelectMultiple(options=[], description="re-plot runs", style=STYLE, rows=4,
                                            layout=W.Layout(width="250px", flex="0 0 auto"))
-        live = self.figure
-        ax_loss, _, ax_lr = live.axes
+        ax_loss, _, ax_lr = self.figure.axes
         ax_loss.set_ylabel("train loss")
         ax_lr.set_ylabel("learning rate")
         ax_lr.set_xlabel("step (batch)")
@@ -142,19 +133,16 @@ class TrainPanel(Panel):
         self._current: list = []  # the latest run's lines: loss, metric, lr
         self._replotted: list[str] = []
 
-        self._name.observe(self._on_scheduler, "value")
+        self.model.observe(self.on_change, ["params", "lr", "optimizer"])
         self._problem.observe(self._on_problem, "value")
-        self.watch(*self._common.values())
+        self.watch(self._epochs)
         self.buttons["train"].on_click(lambda _: self.train())
         self.buttons["stop"].on_click(lambda _: self.stop())
         self.buttons["clear"].on_click(lambda _: self.clear())
         self._show_runs.observe(lambda _: self._draw_replots(), "value")
-        c = self._common
-        self.arrange([self._problem, self._name, self._param_box, c["lr"], c["num_epochs"], c["optimizer"],
-                      W.HBox(list(self.buttons.values())), self.progress],
+        self.arrange([self._problem, self.picker, self._epochs, W.HBox(list(self.buttons.values())), self.progress],
                      below=[W.HBox([self.board, self._show_runs])])
         with self.holding():
-            self._build_params(schedule, params)
             if auto_train:
                 self.buttons["train"].layout.display = "none"
                 self._problem.options = [p for p in PROBLEMS if p != "MNIST CNN"]
@@ -165,26 +153,19 @@ class TrainPanel(Panel):
             self.train(blocking=True)
 
     # ---- controls
-    def _build_params(self, name: str, overrides: dict):
-        old = list(self._params.values())
-        # the panel sets OneCycleLR's total_steps from the run: no control for it
-        self._params = param_controls(name, overrides, skip=(SPECS[name].length_param,))
-        self.watch(*self._params.values())
-        self.controls = {"problem": self._problem, "name": self._name, **self._common, **self._params}
-        self._param_box.children = list(self._params.values())
-        for w in old:
-            w.close()
-
-    def _on_scheduler(self, change):
-        with self.holding():
-            self._build_params(change["new"], {})
+    @property
+    def controls(self) -> dict:
+        """``problem``, ``name``, ``lr``, ``num_epochs``, ``optimizer`` and the scheduler's arguments."""
+        c = self.picker.controls
+        return {"problem": self._problem, "name": c["name"], "lr": c["lr"], "num_epochs": self._epochs,
+                "optimizer": c["optimizer"], **self.picker.params}
 
     def _on_problem(self, change):
         mnist = change["new"] == "MNIST CNN"
         with self.holding():
-            self._common["num_epochs"].max = 30 if mnist else 200
-            self._common["num_epochs"].value = 3 if mnist else 20
-            self._common["lr"].value = 0.05 if mnist else 0.1
+            self._epochs.max = 30 if mnist else 200
+            self._epochs.value = 3 if mnist else 20
+            self.model.lr = 0.05 if mnist else 0.1
 
     def settings(self) -> dict:
         """The current choices: ``problem``, ``name``, ``params``, ``lr``, ``num_epochs`` and ``optimizer``.
@@ -193,9 +174,10 @@ class TrainPanel(Panel):
             >>> TrainPanel("y=2x", "StepLR").settings()["params"]
             {'step_size': 10, 'gamma': 0.5}
         """
-        return {"problem": self._problem.value, "name": self._name.value,
-                "params": {k: w.value for k, w in self._params.items()},
-                **{k: w.value for k, w in self._common.items()}}
+        m = self.model
+        return {"problem": self._problem.value, "name": m.name,
+                "params": {k: w.value for k, w in self.picker.params.items()},
+                "lr": m.lr, "num_epochs": self._epochs.value, "optimizer": m.optimizer}
 
     def set(self, **values) -> None:
         r"""Move controls (a new ``problem`` and ``name`` first); with ``auto_train``, retrain once.
@@ -206,7 +188,7 @@ class TrainPanel(Panel):
             >>> panel.settings()["params"], panel.settings()["lr"]
             ({'gamma': 0.8}, 0.05)
         """
-        name = values.get("name", self._name.value)
+        name = values.get("name", self.model.name)
         length = SPECS[name].length_param if name in SPECS else ""
         if length in values:
             raise ValueError(f"{length} is set from the run here: every batch of num_epochs.")
@@ -237,15 +219,11 @@ class TrainPanel(Panel):
             train = noisy_linear_data(256, device=device)
             val = noisy_linear_data(64, seed=1, device=device)
             model, batch_size = linear_model(), 32
-        opt = make_optimizer(s["optimizer"], model.parameters(), s["lr"])
         split = train.train if hasattr(train, "train") else train
         steps_per_epoch = split.num_batches(batch_size)
-        name, params = s["name"], dict(s["params"])
-        n = schedule_steps(name, s["num_epochs"], steps_per_epoch)
-        if SPECS[name].length_param:
-            params[SPECS[name].length_param] = n
-        sched = None if name == "fixed" else build_scheduler(name, opt, params, n)
-        return model, train, val, opt, sched, batch_size, generator, steps_per_epoch
+        r = self.model.recipe(s["num_epochs"], steps_per_epoch)
+        opt = r.make_optimizer(model.parameters())
+        return model, train, val, opt, r.make_scheduler(opt), r.step_per, batch_size, generator, steps_per_epoch
 
     def train(self, blocking: bool | None = None) -> Run | None:
         r"""Train once with the current settings and add the run to the leaderboard.
@@ -265,7 +243,7 @@ class TrainPanel(Panel):
         label = f"#{len(self.runs) + 1} {s['problem']} {s['name']} lr={s['lr']:.2g} {s['optimizer']}"
         run = Run(label, s)
         try:
-            model, train, val, opt, sched, bs, gen, spe = self._setup(s)
+            model, train, val, opt, sched, step_per, bs, gen, spe = self._setup(s)
         except ValueError as err:
             self.message.value = message_html(f"Not a valid schedule: {err}", error=True)
             return None
@@ -283,7 +261,7 @@ class TrainPanel(Panel):
         def work():
             try:
                 run.history = training.fit(model, train, opt, sched, s["num_epochs"], batch_size=bs, val_data=val,
-                                           generator=gen, progress=False, callback=callback,
+                                           step_per=step_per, generator=gen, progress=False, callback=callback,
                                            callback_every=every, label=label, verbose=False)
                 self._draw(run.history, s["problem"])
             except Exception as err:  # shown to the learner, never swallowed

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import lrcourse.widgets.explorer as explorer_module
-from lrcourse.curves import explorer_curve, lr_curve
+from lrcourse.curves import explorer_curve, lr_curve, validation_curve
 from lrcourse.optim import OPTIMIZERS
-from lrcourse.specs import EXPLORER_NAMES, SPECS, build_scheduler, schedule_steps, validation_curve
+from lrcourse.specs import EXPLORER_NAMES, SPECS, build_scheduler, schedule_steps
 from lrcourse.widgets import ScheduleExplorer, explore_schedule
 
 
@@ -20,11 +20,10 @@ def _expected(ex):
     s = ex.settings()
     name, params = s["name"], s["params"]
     spe, epochs = s["steps_per_epoch"], s["num_epochs"]
-    per = SPECS[name].interval
     n = schedule_steps(name, epochs, spe)
-    metrics = validation_curve(epochs) if per == "plateau" else None
+    metrics = validation_curve(epochs) if SPECS[name].on_metric else None
     lrs = lr_curve(lambda opt: build_scheduler(name, opt, params, n), n, lr=s["lr"], metrics=metrics)
-    return lrs if per == "batch" else np.repeat(lrs, spe)
+    return lrs if SPECS[name].step_per == "batch" else np.repeat(lrs, spe)
 
 
 def _axes(ex):
@@ -76,11 +75,20 @@ def test_moving_a_control_widget_redraws_as_set_does():
 
 def test_x_axis_in_epochs_or_batches_and_log_scale():
     ex = explore_schedule("StepLR", num_epochs=10, steps_per_epoch=4)
-    assert ex.lines["lr"][0][-1] == pytest.approx(39 / 4)
+    assert ex.lines["lr"][0][0] == 1 and ex.lines["lr"][0][-1] == pytest.approx(1 + 39 / 4)  # epoch 1 first
     ex.set(x_axis="batches")
-    assert ex.lines["lr"][0][-1] == 39
+    assert ex.lines["lr"][0][0] == 1 and ex.lines["lr"][0][-1] == 40
     ex.set(log=True)
     assert _axes(ex)[0].get_yscale() == "log"
+
+
+def test_the_epoch_axis_agrees_with_the_printed_rates():
+    """StepLR(step_size=3): epochs 1-3 use the initial rate, and the first drop is where epoch 4 starts."""
+    ex = explore_schedule("StepLR", step_size=3, gamma=0.5, num_epochs=9, steps_per_epoch=5)
+    x, lr = ex.lines["lr"]
+    per_epoch = lr_curve("StepLR", 9, lr=0.1, step_size=3, gamma=0.5)  # element e - 1 is epoch e
+    first_drop = np.flatnonzero(lr < lr[0])[0]
+    assert x[first_drop] == 4 == 1 + np.flatnonzero(per_epoch < per_epoch[0])[0]
 
 
 def test_axes_rescale_when_values_change():
@@ -121,7 +129,7 @@ def test_plateau_explorer_marks_and_explains_each_reduction():
     ex = explore_schedule("ReduceLROnPlateau", num_epochs=40)
     fired = [t for t in explorer_curve("ReduceLROnPlateau", num_epochs=40)["trace"] if t["reduced"]]
     assert fired, "the default curve has at least one reduction"
-    assert list(ex.lines["reductions"][0]) == [t["epoch"] - 1 for t in fired]
+    assert list(ex.lines["reductions"][0]) == [t["epoch"] for t in fired]  # where that epoch starts
     assert all(html.escape(t["why"]) in ex.message.value for t in fired)
     ex.set(patience=20)
     assert "No reduction fires" in ex.message.value and len(ex.lines["reductions"][0]) == 0

@@ -48,7 +48,11 @@ def test_shootout_panel_uses_the_optimizer_chosen_and_numbers_each_entry():
     panel = ShootoutPanel(result, "fixed", lr=0.01, optimizer="adam")
     c = panel.contestant()
     opt = c.make_optimizer(torch.nn.Linear(1, 1).parameters())
-    assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 0.01 and c.make_scheduler is None
+    assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 0.01
+    sched = c.make_scheduler(opt)  # "fixed" is its spec's LambdaLR of 1, like any other schedule
+    opt.step()
+    sched.step()
+    assert isinstance(sched, torch.optim.lr_scheduler.LambdaLR) and opt.param_groups[0]["lr"] == 0.01
     panel.add(blocking=True)
     panel.set(optimizer="sgd_momentum")
     panel.add(blocking=True)

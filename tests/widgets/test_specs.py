@@ -10,8 +10,8 @@ from lrcourse.curves import explorer_curve, lr_curve
 from lrcourse.data import Split
 from lrcourse.models import linear_model
 from lrcourse.schedules import scheduler_names
-from lrcourse.specs import (EXPLORER_NAMES, INTERVALS, NOT_OFFERED, SPECS, build_scheduler, default_params,
-                            interval, schedule_steps)
+from lrcourse.specs import (EXPLORER_NAMES, NOT_OFFERED, SPECS, STEP_PER, build_scheduler, default_params,
+                            schedule_steps, step_per)
 from lrcourse.train import fit, scheduler_step_per
 
 
@@ -22,7 +22,8 @@ def _optimizer():
 @pytest.mark.parametrize("name", [n for n in scheduler_names() if n in SPECS])
 def test_fit_steps_every_scheduler_as_its_spec_says(name):
     sched = build_scheduler(name, _optimizer(), default_params(name), 300)
-    assert scheduler_step_per(sched) == interval(name) == SPECS[name].interval
+    assert scheduler_step_per(sched) == ("plateau" if SPECS[name].on_metric else step_per(name))
+    assert scheduler_step_per(sched, step_per=step_per(name)) == scheduler_step_per(sched)  # as a recipe passes it
 
 
 EPOCHS, BATCHES = 6, 4
@@ -38,7 +39,7 @@ def test_fit_trains_at_the_rates_the_explorer_draws(name):
     sched = build_scheduler(name, opt, params, schedule_steps(name, EPOCHS, BATCHES))
     h = fit(model, data, opt, sched, EPOCHS, batch_size=2, val_data=data, progress=False)
     assert h.num_steps == EPOCHS * BATCHES and not h.diverged
-    if SPECS[name].interval == "plateau":  # the explorer's validation curve is made up; fit's is measured
+    if SPECS[name].on_metric:  # the explorer's validation curve is made up; fit's is measured
         per_epoch = lr_curve("ReduceLROnPlateau", EPOCHS, lr=0.1, metrics=h.epochs["val_loss"], **params)
         np.testing.assert_allclose(h.lr, np.repeat(per_epoch, BATCHES), rtol=1e-12)
     else:
@@ -55,9 +56,10 @@ def test_every_scheduler_is_offered_or_says_why_not():
 
 def test_the_explorer_offers_every_spec_in_teaching_order():
     assert EXPLORER_NAMES == list(SPECS) and EXPLORER_NAMES[0] == "fixed"
-    assert {s.interval for s in SPECS.values()} == set(INTERVALS)
+    assert {s.step_per for s in SPECS.values()} == set(STEP_PER)
+    assert [name for name, s in SPECS.items() if s.on_metric] == ["ReduceLROnPlateau"]
     assert all(s.name == name for name, s in SPECS.items())
-    assert scheduler_step_per(build_scheduler("fixed", _optimizer(), {}, 10)) == interval("fixed") == "epoch"
+    assert scheduler_step_per(build_scheduler("fixed", _optimizer(), {}, 10)) == step_per("fixed") == "epoch"
 
 
 def test_a_subclass_steps_as_its_base_and_unknown_classes_per_epoch():
@@ -79,7 +81,7 @@ def test_defaults_builders_and_steps():
     with pytest.raises(ValueError, match="warmup_epochs"):
         build_scheduler("SequentialLR", _optimizer(), {"warmup_epochs": 30, "start_factor": 0.1, "eta_min": 0}, 30)
     with pytest.raises(ValueError, match="no scheduler 'Nope'"):
-        interval("Nope")
+        step_per("Nope")
     wall = explorer_curve("WallClockLR", {"period": 2.0, "factor": 0.5, "minutes_per_epoch": 1.0},
                           lr=0.8, num_epochs=6, steps_per_epoch=1)["lr"]
     assert wall.tolist() == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2]
