@@ -474,29 +474,30 @@ print(f"torch said this {len(caught)} times: {caught[0].message}")
 # ## Exercises
 #
 # Each exercise ends with a `check(...)` call that says ✅ when your answer is right, or gives
-# a hint. Replace each `...` with your answer and run the cell. Each answer is a function that
-# takes an optimizer and returns a scheduler, for example `lambda opt: StepLR(opt, ...)`; the
-# check steps it with `lr=0.1`.
+# a hint. Replace each `...` with your answer and run the cell. Predict first, on paper, then
+# run the code that verifies it.
 #
-# **Exercise 1.** Write a schedule whose rate halves every 5 epochs: 0.1 for epochs 1-5, 0.05 for
-# epochs 6-10, and so on.
+# **Exercise 1 (predict, then verify).** `StepLR(step_size=5, gamma=0.5)` from `lr=0.1` halves the
+# rate every 5 epochs. Which rate does epoch 12 train with (epoch 1 is the first)? Predict it, then
+# verify with `lr_curve` (element 0 is epoch 1).
 
 # %%
 from lrcourse.checks import check
 
 # %% tags=["exercise"]
-halve_every_5 = ...  # your code here
+rate_in_epoch_12 = ...  # your code here
 
-check("02.halve_every_5", halve_every_5)
+check("02.halve_every_5", rate_in_epoch_12)
 
 # %% [markdown]
-# **Exercise 2.** Write a schedule that uses `lr=0.1` for epochs 1-30, 0.01 for epochs 31-80,
-# then 0.001.
+# **Exercise 2 (predict, then verify).** `MultiStepLR(milestones=[2, 5, 6], gamma=0.5)` from
+# `lr=0.1`: predict the rate each of epochs 1 to 8 trains with, as a list of 8 numbers. Two of the
+# milestones are neighbours: what happens there? Then verify with `lr_curve`.
 
 # %% tags=["exercise"]
-drop_at_30_and_80 = ...  # your code here
+rates_epochs_1_to_8 = ...  # your code here
 
-check("02.milestones", drop_at_30_and_80)
+check("02.milestones", rates_epochs_1_to_8)
 
 # %% [markdown]
 # **Exercise 3 (predict, then verify).** On the noisy y = 2x of section 2, `noisy_sgd_run` with
@@ -553,14 +554,20 @@ print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {desc
 # Open a cell to see a solution. Each one runs its check.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-halve_every_5 = lambda opt: StepLR(opt, step_size=5, gamma=0.5)
+# predicted: halved after epochs 5 and 10, so epochs 11-15 train at 0.1 x 0.5 x 0.5
+rate_in_epoch_12 = 0.025
+lrs = lr_curve(lambda opt: StepLR(opt, step_size=5, gamma=0.5), num_steps=12, lr=0.1)
+print(f"lr_curve: epoch 12 trains at {lrs[11]:g}")
 
-check("02.halve_every_5", halve_every_5)
+check("02.halve_every_5", rate_in_epoch_12)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-drop_at_30_and_80 = lambda opt: MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+# predicted: each milestone m halves the rate from epoch m + 1 on; 5 and 6 halve it twice in a row
+rates_epochs_1_to_8 = [0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.0125, 0.0125]
+lrs = lr_curve(lambda opt: MultiStepLR(opt, milestones=[2, 5, 6], gamma=0.5), num_steps=8, lr=0.1)
+print("lr_curve:", [round(float(v), 6) for v in lrs])
 
-check("02.milestones", drop_at_30_and_80)
+check("02.milestones", rates_epochs_1_to_8)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 # epochs 11-20 run at 1.2 x 0.5 = 0.6; the floor is roughly proportional to the rate,

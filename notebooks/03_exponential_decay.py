@@ -20,9 +20,8 @@
 # - how `ExponentialLR` multiplies the rate by `gamma` every epoch, and why `gamma=0.1` freezes
 #   training: the sum of the rates, Σlr, is the budget a schedule can spend;
 # - the Robbins–Monro conditions (Σlr = ∞, Σlr² < ∞) and the schedules that meet them;
-# - time-based decay `lr0 / (1 + k·t)` (`LambdaLR`, lrcourse's `TimeBasedLR`, and Keras's per-batch
-#   `decay`), `MultiplicativeLR` and `PolynomialLR`;
-# - why a wall-clock schedule ("halve the rate every N minutes") is rarely reproducible;
+# - time-based decay `lr0 / (1 + k·t)` (`LambdaLR` and lrcourse's `TimeBasedLR`), `MultiplicativeLR`
+#   and `PolynomialLR`;
 # - how two decay shapes compare on the MNIST CNN at the same budget, over paired seeds.
 #
 # **Time**: about 30 minutes to read and play. The cell before the solutions prints how long
@@ -44,7 +43,7 @@ from lrcourse.curves import lr_curve
 from lrcourse.device import describe_device
 from lrcourse.models import MnistCNN
 from lrcourse.plots import PALETTE, new_axes, plot_lr_curve
-from lrcourse.schedules import TimeBasedLR, WallClockLR
+from lrcourse.schedules import TimeBasedLR
 from lrcourse.shootout import Contestant, shootout
 from lrcourse.train import evaluate
 
@@ -288,50 +287,22 @@ plt.show()
 # [`LambdaLR`](https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.LambdaLR.html)
 # sets the rate to `initial_lr · lr_lambda(t)`, so `lambda t: 1 / (1 + k * t)` gives it.
 # lrcourse's `TimeBasedLR(optimizer, k)` is the same formula as a scheduler class.
-# Here `t` counts epochs, because you step these schedulers once per epoch. Compute both
-# curves with `lr_curve` and compare them:
+# Here `t` counts the `scheduler.step()` calls so far, one per epoch: epoch 1 trains at `t = 0`,
+# epoch `e` at `t = e - 1`. Compute both curves with `lr_curve` (element 0 is epoch 1) and
+# compare them:
 
 # %% tags=["nbval-check-output"]
 k = 0.1
 with_lambda = lr_curve(lambda opt: LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + k * t)), num_steps=50, lr=0.1)
 with_class = lr_curve(lambda opt: TimeBasedLR(opt, k=k), num_steps=50, lr=0.1)
-print("epoch t  LambdaLR  TimeBasedLR")
-for t in (0, 1, 5, 10, 20, 49):
-    print(f"{t:>7}  {with_lambda[t]:<8.4f}  {with_class[t]:.4f}")
+print("epoch  LambdaLR  TimeBasedLR")
+for epoch in (1, 2, 6, 11, 21, 31, 50):
+    print(f"{epoch:>5}  {with_lambda[epoch - 1]:<8.4f}  {with_class[epoch - 1]:.4f}")
 print(f"largest difference over 50 epochs: {np.abs(with_lambda - with_class).max():.1e}")
 
 # %% [markdown]
-# The two agree. With `k = 0.1` the rate halves after 10 epochs (0.0500 at t = 10), then falls
-# ever more slowly: the next halving, to 0.025, takes until t = 30 (the table in the next cells
-# prints it).
-#
-# **Porting from Keras: `decay` counts batches.** Time-based decay is the `decay` argument of
-# the old Keras optimizers. Keras 2's `SGD(lr, decay=...)` computed
-# `lr * (1. / (1. + decay * iterations))`, where `iterations` counts every batch
-# ([source](https://github.com/keras-team/keras/blob/2.3.1/keras/optimizers.py)); Keras now offers it
-# as [`InverseTimeDecay`](https://keras.io/api/optimizers/learning_rate_schedules/inverse_time_decay/).
-# A torch scheduler stepped once per epoch with `k = decay` decays `steps_per_epoch` times too
-# slowly. At the first batch of epoch `e`, Keras has taken `(e - 1) · steps_per_epoch` steps, so
-# the per-epoch equivalent is `k_epoch = decay · steps_per_epoch`:
-
-# %% tags=["nbval-check-output"]
-decay, steps_per_epoch = 1e-3, mnist.train.num_batches(64)
-keras = lr_curve(lambda opt: TimeBasedLR(opt, k=decay), 10 * steps_per_epoch, lr=0.1)  # stepped every batch
-naive = lr_curve(lambda opt: TimeBasedLR(opt, k=decay), 10, lr=0.1)  # k = decay, stepped every epoch
-ported = lr_curve(lambda opt: TimeBasedLR(opt, k=decay * steps_per_epoch), 10, lr=0.1)
-print(f"decay={decay:g}, {steps_per_epoch} batches of 64 per epoch: k_epoch = {decay * steps_per_epoch:g}")
-print("epoch  Keras, first batch  Keras, last batch  k=decay per epoch  k=decay·steps per epoch")
-for epoch in (1, 2, 5, 10):
-    first, last = keras[(epoch - 1) * steps_per_epoch], keras[epoch * steps_per_epoch - 1]
-    print(f"{epoch:>5}  {first:>18.4f}  {last:>17.4f}  {naive[epoch - 1]:>17.4f}  {ported[epoch - 1]:>23.4f}")
-
-# %% [markdown]
-# With `decay=0.001` and 55 batches of 64 per epoch (this notebook's 3,500 training digits),
-# Keras's rate at the first batch of epoch 10 is 0.0669, and `TimeBasedLR(k=0.055)` stepped once
-# per epoch gives the same 0.0669: it only holds the rate constant within an epoch, where Keras
-# keeps falling (to 0.0646 by the last batch of epoch 10). The literal port, `k=0.001` per epoch,
-# is still at 0.0991 in epoch 10: a decay 55 times too slow. The factor depends on the batch size
-# and the size of the data set, so redo the conversion when either changes.
+# The two agree. With `k = 0.1` the rate halves after 10 epochs (0.0500 in epoch 11), then falls
+# ever more slowly: the next halving, to 0.0250, takes until epoch 31.
 #
 # Two torch schedulers complete the family:
 # - [`MultiplicativeLR(optimizer, lr_lambda)`](https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.MultiplicativeLR.html)
@@ -356,20 +327,21 @@ curves = {
     "PolynomialLR(total_iters=40, power=2)": lr_curve(
         lambda opt: PolynomialLR(opt, total_iters=40, power=2.0), num_epochs),
 }
-print(f"{'lr after t epochs, t =':<41}" + "".join(f"{t:>8}" for t in (0, 10, 11, 20, 30, 40)) + "  Σlr (50 epochs)")
+shown = (1, 11, 12, 21, 31, 41)  # epochs; epoch e trains at t = e - 1
+print(f"{'lr in epoch':<41}" + "".join(f"{e:>8}" for e in shown) + "  Σlr (50 epochs)")
 for label, lrs in curves.items():
-    print(f"{label:<41}" + "".join(f"{lrs[t]:>8.2g}" for t in (0, 10, 11, 20, 30, 40)) + f"  {lrs.sum():>15.3f}")
+    print(f"{label:<41}" + "".join(f"{lrs[e - 1]:>8.2g}" for e in shown) + f"  {lrs.sum():>15.3f}")
 
 # %%
 fig, (ax_lin, ax_log) = new_axes(1, 2, figsize=(10.0, 4.2))
 for (label, lrs), color in zip(curves.items(), PALETTE):
-    ax_lin.plot(lrs, label=label, color=color)
-    ax_log.plot(np.where(lrs > 0, lrs, np.nan), color=color)  # a log axis cannot show 0
+    ax_lin.plot(range(1, num_epochs + 1), lrs, label=label, color=color)
+    ax_log.plot(range(1, num_epochs + 1), np.where(lrs > 0, lrs, np.nan), color=color)  # a log axis cannot show 0
 ax_log.set_yscale("log")
 ax_lin.set_title("all from lr0 = 0.1, linear axis")
 ax_log.set_title("log axis (0 cannot be drawn)")
 for ax in (ax_lin, ax_log):
-    ax.set_xlabel("epoch t")
+    ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
 fig.legend(*ax_lin.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize="small")
 plt.show()
@@ -381,57 +353,19 @@ plt.show()
 # - **time-based** cuts less than `ExponentialLR(0.9)` at every epoch: its biggest relative cut
 #   is the first one (0.1 to 0.0909, 9%), and each later cut is smaller, because the factor
 #   `(1 + k·t) / (1 + k·(t + 1))` creeps towards 1. So it stays above the exponential curve at
-#   every printed epoch, with a long, nearly flat tail (0.02 at t = 40);
-# - **multiplicative** with this `lr_lambda` holds 0.1 up to t = 9, then falls by 0.9 per epoch:
-#   the exponential curve, 9 epochs later (0.031 at t = 20, where `ExponentialLR(0.9)` had 0.031
-#   at t = 11);
+#   every printed epoch, with a long, nearly flat tail (0.02 in epoch 41);
+# - **multiplicative** with this `lr_lambda` holds 0.1 for epochs 1 to 10, then falls by 0.9 per
+#   epoch: the exponential curve, 9 epochs later (0.031 in epoch 21, where `ExponentialLR(0.9)`
+#   had 0.031 in epoch 12);
 # - **polynomial** lands on 0 at `total_iters`: `power=2` falls faster at first, `power=1` is a
 #   straight line on the linear axis.
 #
 # The last column matters most. These five curves spend budgets from 0.995 (`ExponentialLR(0.9)`)
 # to 2.050 (the linear decay) over the same 50 epochs, so two of them trained side by side would
-# differ in budget, not only in shape. To compare shapes, match Σlr first (section 6 does).
+# differ in budget, not only in shape. To compare shapes, match Σlr first (section 5 does).
 
 # %% [markdown]
-# ## 4. A wall-clock schedule: halve the rate every N minutes
-#
-# When your budget is time (a 90-minute workshop slot, a GPU reservation that ends at six),
-# "halve the rate every 10 minutes" spreads the decay over the time you have. Torch has no such
-# scheduler; `lrcourse.schedules.WallClockLR(optimizer, period, factor=0.5)` keeps torch's
-# contract and reads a clock at every `step()`. The catch: the rate at a given epoch depends on
-# how long the epochs before it took. Here is the same code on a laptop that needs 60 s per
-# epoch and a GPU that needs 6 s (a simulated clock, so the notebook does not wait):
-
-# %% tags=["nbval-check-output"]
-def wall_clock_lrs(seconds_per_epoch, num_epochs=30, period=2):
-    now = [0.0]  # a simulated clock in seconds
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    scheduler = WallClockLR(optimizer, period=period, factor=0.5, clock=lambda: now[0])
-    lrs = []
-    for epoch in range(num_epochs):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        now[0] += seconds_per_epoch  # the epoch takes this long on this machine
-        optimizer.step()
-        scheduler.step()
-    return np.array(lrs)
-
-
-laptop, gpu = wall_clock_lrs(60), wall_clock_lrs(6)
-print("epoch  laptop (60 s/epoch)  GPU (6 s/epoch)")
-for epoch in (1, 2, 3, 10, 20, 21, 30):
-    print(f"{epoch:>5}  {laptop[epoch - 1]:<19.3g}  {gpu[epoch - 1]:.3g}")
-
-# %% [markdown]
-# Same code, same data, two different schedules: the laptop halves the rate every 2 epochs and
-# ends at 6.1e-06, the GPU halves it once, at epoch 21. So a run with a wall-clock schedule
-# cannot be repeated exactly. To compare runs, measure one epoch, turn the time budget into a
-# number of epochs, and use an epoch-based schedule. If you do use `WallClockLR`, save its
-# `state_dict()` (it holds the elapsed time) with your checkpoints, so a resumed run continues
-# the schedule. The explorers below include it (choose `WallClockLR` in the dropdown; its
-# `minutes_per_epoch` slider plays the machine's speed).
-
-# %% [markdown]
-# ## 5. Sliders: `gamma`, `k`, `power` and `total_iters`
+# ## 4. Sliders: `gamma`, `k`, `power` and `total_iters`
 #
 # Each explorer plots the rate that the real torch scheduler (or `TimeBasedLR`) produces, and
 # re-plots it when you move a slider. Tick **log-scale lr** to switch the y axis. For
@@ -457,14 +391,13 @@ explore_schedule("TimeBasedLR", k=0.1, num_epochs=50)
 # %% [markdown]
 # Polynomial decay. `total_iters` is the epoch where the rate reaches 0, and `power` bends the
 # curve: below 1 it stays high longer, above 1 it drops early. Try `power = 0.5` and `power = 3`.
-# The **scheduler** dropdown switches to any other scheduler, including `MultiplicativeLR` and
-# `WallClockLR`.
+# The **scheduler** dropdown switches to any other scheduler, including `MultiplicativeLR`.
 
 # %%
 explore_schedule("PolynomialLR", total_iters=40, power=2.0, num_epochs=50)
 
 # %% [markdown]
-# ## 6. The MNIST CNN: two decay shapes at the same budget
+# ## 5. The MNIST CNN: two decay shapes at the same budget
 #
 # A fair comparison of shapes holds the budget fixed. Take a linear decay,
 # `PolynomialLR(total_iters=4, power=1)`, over 4 epochs from `lr=0.05`, and find the `gamma`
@@ -561,25 +494,29 @@ gamma = ...  # your code here
 check("03.gamma_for_target", gamma)
 
 # %% [markdown]
-# **Exercise 2.** Write a function that takes an optimizer and returns a `LambdaLR` with
-# time-based decay `lr0 / (1 + 0.05·t)`: the same curve as `TimeBasedLR(optimizer, k=0.05)`.
+# **Exercise 2 (predict, then verify).** `LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t))` is
+# time-based decay with `k = 0.05`. From `lr=0.1`, which is the first epoch (epoch 1 being the
+# first) that trains at half the initial rate, 0.05, or less? Predict it from the formula before
+# you run anything, then verify with `lr_curve`.
 
 # %% tags=["exercise"]
-time_based = ...  # your code here
+first_half_epoch = ...  # your code here
 
-check("03.time_based_lambda", time_based)
+check("03.time_based_lambda", first_half_epoch)
 
 # %% [markdown]
 # **Exercise 3 (predict, then verify).** A fixed rate of 0.05 for 10 epochs spends a budget of
-# Σlr = 0.5. `ExponentialLR` starts at `lr=0.1`, twice as high. First predict: is the `gamma`
-# that spends the same 0.5 over the 10 epochs above or below 0.9, and will its last epoch train
-# above or below 0.05? Then find that `gamma` (epoch 1 trains at 0.1, epoch 10 at `0.1 · gamma^9`)
-# and check it.
+# Σlr = 0.5. `ExponentialLR` starts at `lr=0.1`, twice as high. First predict, without running
+# anything: is the `gamma` that spends the same 0.5 over the 10 epochs above or below 0.9, and
+# will its last epoch train above or below 0.05? Then find that `gamma` (epoch 1 trains at 0.1,
+# epoch 10 at `0.1 · gamma^9`). Answer with a dict
+# `{"gamma_is": "above" or "below", "last_rate_is": "above" or "below", "gamma": ...}`: the check
+# tests both predictions and the `gamma`.
 
 # %% tags=["exercise"]
-budget_gamma = ...  # your code here
+budget_answer = ...  # your code here
 
-check("03.match_budget", budget_gamma)
+check("03.match_budget", budget_answer)
 
 # %% [markdown]
 # ## Summary
@@ -593,11 +530,9 @@ check("03.match_budget", budget_gamma)
 # - With `BatchNorm`, the validation metrics still move when the rate is ~0: forward passes in
 #   train mode update the running statistics.
 # - Time-based decay `lr0 / (1 + k·t)` is `LambdaLR(opt, lambda t: 1 / (1 + k * t))`, or
-#   `TimeBasedLR(opt, k)`. Keras's `decay` counts batches: per epoch, `k = decay · steps_per_epoch`.
+#   `TimeBasedLR(opt, k)`.
 # - `MultiplicativeLR` multiplies the current rate by `lr_lambda(t)`: use it for factors that
 #   change with `t`. `PolynomialLR` reaches exactly 0 at `total_iters`.
-# - A wall-clock schedule depends on the machine's speed; prefer epoch-based schedules when you
-#   compare runs.
 # - Compare shapes at the same budget. On the MNIST CNN (offline sample, 3 paired seeds, 4 epochs),
 #   linear and exponential decay at Σlr 0.125 differed in test accuracy by less than 0.35 pp either
 #   way (95% CI -0.22 to +0.35 pp); on the final training loss, the exponential shape (+0.0034, 95% CI
@@ -615,8 +550,6 @@ check("03.match_budget", budget_gamma)
 # - A. Zhang et al., Dive into Deep Learning,
 #   [Learning Rate Scheduling](https://d2l.ai/chapter_optimization/lr-scheduler.html)
 #   (chapter_optimization/lr-scheduler): the `1/sqrt(t)` schedule and others, as plain functions.
-# - Keras: [`InverseTimeDecay`](https://keras.io/api/optimizers/learning_rate_schedules/inverse_time_decay/),
-#   the time-based decay of the old per-batch `decay` argument.
 # - L. Bottou, [Stochastic Gradient Descent Tricks](https://leon.bottou.org/publications/pdf/tricks-2012.pdf)
 #   (2012), which recommends a rate of the form `lr0 / (1 + lr0·λ·t)` for SGD on regularized
 #   linear models (`λ` is the regularization strength): time-based decay with `k = lr0·λ`.
@@ -641,16 +574,23 @@ print(f"gamma = {gamma:.4f}, rate after 20 epochs = {lrs[20]:.4g}")
 check("03.gamma_for_target", gamma)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def time_based(opt):
-    return LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + 0.05 * t))
+# predicted: 1 / (1 + 0.05·t) = 1/2 at t = 20 steps, and epoch e trains at t = e - 1
+first_half_epoch = 21
+lrs = lr_curve(lambda opt: LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t)), num_steps=25, lr=0.1)
+print(f"epoch 20 trains at {lrs[19]:.4f}, epoch 21 at {lrs[20]:.4f}")
 
-
-check("03.time_based_lambda", time_based)
+check("03.time_based_lambda", first_half_epoch)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-budget_gamma = 0.8317  # predicted: below 0.9, and the last epoch below 0.05
-budget = lr_curve(lambda opt: ExponentialLR(opt, gamma=budget_gamma), num_steps=10, lr=0.1).sum()
-print(f"gamma = {budget_gamma}: the 10 rates add up to {budget:.4f}")
+from scipy.optimize import brentq
 
-check("03.match_budget", budget_gamma)
+# predicted: gamma=0.9 from 0.1 spends 0.1·(1 - 0.9^10) / (1 - 0.9) ≈ 0.65 > 0.5, so gamma is below 0.9;
+# a rate that starts at twice the mean and only falls must end below the mean, 0.05
+spent = lambda g: lr_curve(lambda opt: ExponentialLR(opt, gamma=g), num_steps=10, lr=0.1).sum()
+gamma = brentq(lambda g: spent(g) - 0.5, 0.5, 0.99)  # the gamma whose 10 rates add up to 0.5
+last = 0.1 * gamma ** 9
+print(f"gamma = {gamma:.4f}: the 10 rates add up to {spent(gamma):.4f}, epoch 10 trains at {last:.4f}")
+budget_answer = {"gamma_is": "below", "last_rate_is": "below", "gamma": gamma}
+
+check("03.match_budget", budget_answer)

@@ -28,15 +28,19 @@ PLATEAU_SLOW_LOSSES = [1.00, 0.80, 0.70, 0.69, 0.685, 0.68, 0.675, 0.67]
 MODE_MAX_ACCURACIES = [0.90, 0.93, 0.95, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96]
 
 
-@exercise("04.predict_reduction", "the first epoch (1-based) at which ReduceLROnPlateau(factor=0.5, "
-                                  "patience=2, threshold=0.02, threshold_mode='rel') reduces the rate for "
-                                  "PLATEAU_EXERCISE_LOSSES (an int).")
+@exercise("04.predict_reduction", "the epoch (1-based) whose validation loss in PLATEAU_EXERCISE_LOSSES triggers "
+                                  "the first reduction of ReduceLROnPlateau(factor=0.5, patience=2, threshold=0.02, "
+                                  "threshold_mode='rel'): the epoch after whose step(val_loss) the rate drops (an int).")
 def _predict_reduction(answer):
     trace = plateau_trace(PLATEAU_EXERCISE_LOSSES, factor=0.5, patience=2, threshold=0.02, threshold_mode="rel")
     first = next(t for t in trace if t["reduced"])
     value = int(answer)
     if value == first["epoch"]:
-        return True, first["why"] + "."
+        return True, (first["why"] + f". Epoch {first['epoch'] + 1} is the first epoch that trains at the lower rate.")
+    if value == first["epoch"] + 1:
+        return False, (f"Off by one: epoch {value} is the first epoch that TRAINS at the lower rate. The question asks "
+                       "for the epoch whose loss TRIGGERS the drop: the one after whose scheduler.step(val_loss) the "
+                       "rate goes down, one epoch earlier.")
     told = trace[value - 1]["why"] if 1 <= value <= len(trace) else f"epoch {value} is outside the curve"
     return False, (f"Not at {told}. A loss only counts as better when it beats the best by "
                    "more than 2% (threshold_mode='rel'), and the rate drops when the bad epochs exceed patience.")

@@ -1,9 +1,10 @@
 """The checks of notebooks 02_step_decay and 03_exponential_decay (their "Exercises" sections).
 
-02: ``02.halve_every_5``, ``02.milestones`` (StepLR, MultiStepLR), ``02.noise_floor`` (predict the
+02: ``02.halve_every_5``, ``02.milestones`` (predict the rates of StepLR and MultiStepLR, then verify),
+``02.noise_floor`` (predict the
 noise floor of noisy y = 2x after a StepLR cut, then verify).
-03: ``03.gamma_for_target``, ``03.time_based_lambda`` (ExponentialLR, LambdaLR), ``03.match_budget``
-(a gamma whose sum of rates matches a fixed rate's).
+03: ``03.gamma_for_target`` (ExponentialLR), ``03.time_based_lambda`` (predict when LambdaLR's time-based
+decay halves the rate), ``03.match_budget`` (predict, then find a gamma whose sum of rates matches a fixed rate's).
 Tested in ``tests/checks/test_decay.py``. Importing :mod:`lrcourse.checks` registers them.
 """
 from __future__ import annotations
@@ -11,59 +12,61 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-from torch.optim.lr_scheduler import LambdaLR
+from torch.optim.lr_scheduler import LambdaLR, MultiStepLR, StepLR
 
 from ..curves import lr_curve
-from ..schedules import TimeBasedLR
-from .core import exercise
-from .harness import curve_of, first_difference
+from .core import exercise, require_answer
 
 __all__: list[str] = []
 
 
 # --------------------------------------------------------------------------- 02_step_decay
-@exercise("02.halve_every_5", "a function opt -> scheduler whose rate halves every 5 epochs "
-                              "(0.1 for epochs 1-5, 0.05 for 6-10, ...).")
+def _rates(make, num_epochs: int) -> np.ndarray:
+    return lr_curve(make, num_epochs, lr=0.1)
+
+
+@exercise("02.halve_every_5", "predict the rate (a number) that epoch 12 trains with under StepLR(step_size=5, "
+                              "gamma=0.5) from lr=0.1, epoch 1 being the first; then verify it with lr_curve.")
 def _halve_every_5(answer):
-    lrs = curve_of(answer, 20, lr=0.1)
-    expected = 0.1 * 0.5 ** (np.arange(20) // 5)
-    if np.allclose(lrs, expected, rtol=1e-9, atol=0):
-        return True, "The rate halves every 5 epochs: " + ", ".join(f"{v:g}" for v in lrs[::5]) + "."
-    drops = np.flatnonzero(np.diff(lrs)) + 1
-    if len(drops) == 0:
-        return False, "Your rate never changes. Which scheduler drops the rate every few epochs?"
-    first, ratio = int(drops[0]), lrs[drops[0]] / lrs[drops[0] - 1]
-    hints = []
-    if first != 5 or not np.all(np.diff(drops) == 5):
-        hints.append(f"your rate first changes at epoch {first + 1}; it should change every 5 epochs, "
-                     "first at epoch 6 (step_size)")
-    if not math.isclose(ratio, 0.5, rel_tol=1e-9):
-        hints.append(f"each change multiplies the rate by {ratio:.3g}; halving is 0.5 (gamma)")
-    if hints:
-        return False, "; ".join(hints).capitalize() + "."
-    return False, f"Close, but {first_difference(lrs, expected)}."
+    value = float(require_answer(answer))
+    lrs = _rates(lambda opt: StepLR(opt, step_size=5, gamma=0.5), 20)
+    if math.isclose(value, lrs[11], rel_tol=1e-6):
+        return True, (f"Epoch 12 trains at {lrs[11]:g}: the rate was halved after epochs 5 and 10, so epochs 11-15 "
+                      f"use 0.1 x 0.5² = {lrs[10]:g}.")
+    match = [e for e in range(1, 21) if math.isclose(value, lrs[e - 1], rel_tol=1e-6)]
+    if match:
+        return False, (f"{value:g} is the rate of epochs {match[0]}-{match[-1]}, not of epoch 12. Count the halvings "
+                       "before epoch 12: StepLR halves after every 5 scheduler.step() calls, one per epoch.")
+    return False, (f"{value:g} is no rate this schedule ever uses: it starts at 0.1 and only ever halves "
+                   "(0.1, 0.05, 0.025, ...). Which of these does epoch 12 use?")
 
 
-@exercise("02.milestones", "a function opt -> scheduler that uses lr=0.1 for epochs 1-30, 0.01 for "
-                           "epochs 31-80, then 0.001.")
+_MILESTONE_EXERCISE = dict(milestones=[2, 5, 6], gamma=0.5)  # the schedule of 02.milestones, 8 epochs from lr=0.1
+
+
+@exercise("02.milestones", "predict the rates (a list of 8 numbers) that epochs 1-8 train with under "
+                           "MultiStepLR(milestones=[2, 5, 6], gamma=0.5) from lr=0.1; then verify with lr_curve.")
 def _milestones(answer):
-    lrs = curve_of(answer, 100, lr=0.1)
-    expected = np.where(np.arange(100) < 30, 0.1, np.where(np.arange(100) < 80, 0.01, 0.001))
-    if np.allclose(lrs, expected, rtol=1e-9):
-        return True, "0.1, then 0.01 from epoch 31, then 0.001 from epoch 81: MultiStepLR([30, 80], 0.1)."
-    drops = (np.flatnonzero(~np.isclose(np.diff(lrs), 0, atol=1e-15)) + 1).tolist()
-    if drops and drops != [30, 80]:
-        return False, (f"Your rate changes at epochs {[d + 1 for d in drops[:5]]}; it should change at 31 and 81, "
-                       "after 30 and 80 scheduler steps (milestones).")
-    return False, (f"The drops are at the right epochs, but {first_difference(lrs, expected)}: each one divides "
-                   "by 10 (gamma).")
+    answer = require_answer(answer)
+    lrs = _rates(lambda opt: MultiStepLR(opt, **_MILESTONE_EXERCISE), 8)
+    try:
+        values = np.asarray(answer, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return False, f"Give a list of 8 numbers, one rate per epoch, got {type(answer).__name__}."
+    if len(values) != 8:
+        return False, f"Give 8 rates, one for each of epochs 1-8; you gave {len(values)}."
+    wrong = [e for e in range(1, 9) if not math.isclose(values[e - 1], lrs[e - 1], rel_tol=1e-6)]
+    if not wrong:
+        return True, ("Each milestone m cuts the rate after m scheduler.step() calls, so epoch m + 1 is the first "
+                      "at the lower rate: " + ", ".join(f"{v:g}" for v in lrs) + ".")
+    e = wrong[0]
+    return False, (f"Epochs 1-{e - 1} are right; epoch {e} trains at a different rate than your {values[e - 1]:g}. "
+                   f"A milestone m means: after m scheduler.step() calls, one per epoch, multiply by gamma, so "
+                   "epoch m + 1 is the first at the lower rate, and two milestones in a row cut twice.")
 
 
 def _noise_floor_after_the_cut() -> float:
     """The measured floor of exercise 02.noise_floor: epochs 16-20, seeds 0-2."""
-    from torch.optim.lr_scheduler import StepLR
-
     from ..toy import noisy_sgd_run
 
     floors = []
@@ -109,33 +112,51 @@ def _gamma_for_target(answer):
                    "Solve 0.1·gamma^20 = 0.001 for gamma.")
 
 
-@exercise("03.time_based_lambda", "a function opt -> LambdaLR that gives time-based decay "
-                                  "lr0 / (1 + 0.05·t), the same curve as lrcourse's TimeBasedLR(k=0.05).")
+@exercise("03.time_based_lambda", "predict the first epoch (an int, epoch 1 being the first) that trains at half "
+                                  "the initial rate or less under LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t)); "
+                                  "then verify with lr_curve.")
 def _time_based_lambda(answer):
-    lrs = curve_of(answer, 50, lr=0.1)
-    expected = lr_curve(lambda opt: TimeBasedLR(opt, k=0.05), 50, lr=0.1)
-    probe = answer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
-    if not isinstance(probe, LambdaLR):
-        return False, f"Use LambdaLR (you returned {type(probe).__name__}), with lr_lambda=lambda t: ..."
-    if np.allclose(lrs, expected, rtol=1e-12):
-        return True, "LambdaLR with lambda t: 1 / (1 + 0.05 * t) matches TimeBasedLR(k=0.05) at every epoch."
-    where = first_difference(lrs, expected)
-    return False, (f"{where[0].upper()}{where[1:]} (epoch t + 1 uses lr_lambda(t)). "
-                   "LambdaLR multiplies the initial lr by lr_lambda(t).")
+    value = int(require_answer(answer))
+    lrs = lr_curve(lambda opt: LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + 0.05 * t)), 60, lr=0.1)
+    first = int(np.flatnonzero(lrs <= 0.05 + 1e-12)[0]) + 1
+    if value == first:
+        return True, (f"Epoch {first} trains at t = {first - 1} scheduler steps: 1 / (1 + 0.05 x {first - 1}) = "
+                      f"{lrs[first - 1] / 0.1:g}, while epoch {first - 1} still has {lrs[first - 2]:.4g}.")
+    if value == first - 1:
+        return False, (f"Off by one: epoch {value} trains at {lrs[value - 1]:.4g}, still above 0.05. Epoch 1 trains at "
+                       "t = 0 (no scheduler.step() yet), so epoch e trains at t = e - 1.")
+    if 1 <= value <= len(lrs):
+        side = "above" if lrs[value - 1] > 0.05 else "at or below"
+        return False, (f"Epoch {value} trains at {lrs[value - 1]:.4g}, {side} 0.05. Solve 1 / (1 + 0.05·t) = 1/2 for t, "
+                       "and remember that epoch e trains at t = e - 1.")
+    return False, f"Give an epoch from 1 on, got {value}."
 
 
-@exercise("03.match_budget", "the gamma with which ExponentialLR, starting at lr=0.1, spends the same budget "
-                             "(sum of the rates of epochs 1-10) as a fixed rate of 0.05 for 10 epochs, i.e. 0.5 "
-                             "(a number).")
+@exercise("03.match_budget", "a dict: your predictions 'gamma_is' ('above' or 'below' 0.9) and 'last_rate_is' "
+                             "('above' or 'below' 0.05, the rate of epoch 10), and 'gamma', the gamma with which "
+                             "ExponentialLR from lr=0.1 spends the same budget (sum of the rates of epochs 1-10) as a "
+                             "fixed rate of 0.05 for 10 epochs, i.e. 0.5.")
 def _match_budget(answer):
-    gamma = float(answer)
+    answer = require_answer(answer)
+    if not isinstance(answer, dict) or not {"gamma_is", "last_rate_is", "gamma"} <= set(answer):
+        return False, "Give a dict: {'gamma_is': 'above' or 'below', 'last_rate_is': 'above' or 'below', 'gamma': ...}."
+    for key in ("gamma_is", "last_rate_is"):
+        if answer[key] not in ("above", "below"):
+            return False, f"{key} is 'above' or 'below', not {answer[key]!r}."
+    gamma = float(require_answer(answer["gamma"]))
     if not 0 < gamma < 1:
         return False, f"gamma={gamma:g}: a decay needs 0 < gamma < 1 (gamma=1 is the fixed rate 0.1, a budget of 1.0)."
     rates = 0.1 * gamma ** np.arange(12)
     spent = rates[:10].sum()
     if math.isclose(spent, 0.5, rel_tol=0.01):
-        return True, (f"gamma = {gamma:.4f} spends {spent:.4f} in 10 epochs, like 0.05 x 10. It starts at twice the "
-                      f"fixed rate and ends at {rates[9]:.4f} in epoch 10: the same budget, spent early.")
+        found = f"gamma = {gamma:.4f} spends {spent:.4f} in 10 epochs, like 0.05 x 10, and epoch 10 trains at {rates[9]:.4f}"
+        if answer["gamma_is"] != "below":
+            return False, (f"{found}. Your gamma is right but your prediction 'above 0.9' is not: gamma=0.9 from 0.1 "
+                           "already spends 0.1·(1 - 0.9^10) / 0.1 = 0.65, more than 0.5, so the matching gamma is lower.")
+        if answer["last_rate_is"] != "below":
+            return False, (f"{found}. Your gamma is right but your prediction 'above 0.05' is not: a schedule that "
+                           "starts at twice the mean rate and only falls must end below the mean.")
+        return True, f"{found}: both predictions hold. It starts at twice the fixed rate and ends below it: the same budget, spent early."
     if math.isclose(rates[:9].sum(), 0.5, rel_tol=0.01) or math.isclose(rates[:11].sum(), 0.5, rel_tol=0.01):
         return False, ("Off by one epoch: epoch 1 trains at 0.1·gamma^0 and epoch 10 at 0.1·gamma^9, "
                        "so the budget is 0.1·(1 - gamma^10) / (1 - gamma): 10 terms.")

@@ -13,6 +13,7 @@ from lrcourse.curves import plateau_trace
 WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("04.predict_reduction", 3, "threshold"),
     ("04.predict_reduction", 40, "outside the curve"),
+    ("04.predict_reduction", 7, "Off by one"),  # the first epoch at the lower rate, one after the trigger
     ("04.mode_max", lambda opt: ReduceLROnPlateau(opt, factor=0.2, patience=2), "mode='max'"),
     ("04.mode_max", lambda opt: ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=2), "0.2 (factor)"),
     ("04.mode_max", lambda opt: ReduceLROnPlateau(opt, mode="max", factor=0.2, patience=3), "ABOVE patience"),
