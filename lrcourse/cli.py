@@ -1,8 +1,8 @@
-"""The ``lrcourse`` command (also ``python -m lrcourse``): ``data``, ``doctor``, ``notebooks``, ``verdicts``, ``exercises``, ``bench``.
+"""The ``lrcourse`` command (also ``python -m lrcourse``): ``data``, ``doctor``, ``notebooks``, ``verdicts``, ``exercises``, ``bench``, ``wheelhouse``.
 
 Only argument parsing and the ``cmd_*`` functions live here; each command's
 work is in its own module (:mod:`lrcourse.doctor`, :mod:`lrcourse.nbtools`,
-:mod:`lrcourse.bench`, :mod:`lrcourse.mnist_files`).
+:mod:`lrcourse.bench`, :mod:`lrcourse.mnist_files`, :mod:`lrcourse.wheelhouse`).
 """
 from __future__ import annotations
 
@@ -117,6 +117,18 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def cmd_wheelhouse(args) -> int:
+    from .wheelhouse import build_wheelhouse
+
+    wheels = build_wheelhouse(args.dest, platform=args.platform, python_version=args.python_version,
+                              torch=args.torch)
+    size = sum(w.stat().st_size for w in wheels) / 1e9
+    print(f"{len(wheels)} wheels ({size:.1f} GB) in {Path(args.dest or wheels[0].parent).resolve()}")
+    print("Copy the folder into each laptop's checkout as wheelhouse/ (or pass WHEELHOUSE=...): "
+          "`make setup` then installs from it without the network.")
+    return 0
+
+
 def main(argv=None) -> int:
     r"""Entry point of the ``lrcourse`` command.
 
@@ -159,6 +171,14 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="fewer repeats, smaller data (for tests)")
     p.add_argument("--notebooks", action="store_true", help="also time every notebook (fresh kernels)")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("wheelhouse", help="download every wheel the course needs into a folder for a USB stick "
+                       "(make setup installs from it without the network)")
+    p.add_argument("--dest", help="the folder (default: wheelhouse/ in the checkout)")
+    p.add_argument("--platform", help="the laptops' wheel platform, e.g. manylinux_2_28_x86_64, win_amd64, "
+                   "macosx_11_0_arm64 (default: this machine's)")
+    p.add_argument("--python-version", help="the laptops' Python, e.g. 3.11 (default: this one's)")
+    p.add_argument("--torch", choices=["cpu"], help="cpu: PyTorch's CPU-only wheels (Linux; no CUDA libraries)")
+    p.set_defaults(func=cmd_wheelhouse)
     args = parser.parse_args(argv)
     return args.func(args)
 
