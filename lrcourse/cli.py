@@ -111,6 +111,11 @@ def cmd_exercises(args) -> int:
     if args.reset:
         reset_exercises(args.names or None, folder=args.folder, whole=args.all)
         return 0
+    if args.status:
+        from .progress import exercise_status, format_status
+
+        print(format_status(exercise_status(args.names or None, folder=args.folder)))
+        return 0
     for ex, task in exercises().items():
         if not args.names or any(ex.startswith(n[:2]) for n in args.names):
             print(f"{ex:<28} {task}")
@@ -157,12 +162,15 @@ def main(argv=None) -> int:
     p.add_argument("names", nargs="*", help="notebook stems (default: all)")
     p.add_argument("--threads", type=int, default=1, help="torch's CPU threads in the re-run (default 1)")
     p.set_defaults(func=cmd_verdicts)
-    p = sub.add_parser("exercises", help="list the exercises; --reset writes edited exercise cells back to their gaps")
+    p = sub.add_parser("exercises", help="list the exercises; --status shows which pass; --reset writes edited exercise cells "
+                       "back to their gaps")
     p.add_argument("names", nargs="*", help="notebook stems or number prefixes such as 02 (default: all)")
     p.add_argument("--reset", action="store_true",
                    help="restore every exercise cell (in the .ipynb and its .py) to its blank form")
     p.add_argument("--all", action="store_true",
                    help="with --reset: put each whole notebook back as the course ships it (your notes too)")
+    p.add_argument("--status", action="store_true",
+                   help="which exercises pass, as your saved notebooks show (save after running a check)")
     p.add_argument("--folder", help="where the notebooks are (default: the checkout's notebooks/)")
     p.set_defaults(func=cmd_exercises)
     p = sub.add_parser("bench", help="speed and memory ratios, measured side by side")
