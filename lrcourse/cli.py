@@ -1,4 +1,7 @@
-"""The ``lrcourse`` command (also ``python -m lrcourse``): ``data``, ``doctor``, ``notebooks``, ``verdicts``, ``exercises``, ``bench``, ``wheelhouse``.
+"""The ``lrcourse`` command (also ``python -m lrcourse``): one ``cmd_*`` function per subcommand.
+
+The subcommands: ``data``, ``doctor``, ``notebooks``, ``verdicts``, ``exercises``, ``bench``,
+``side-by-side``, ``wheelhouse``.
 
 Only argument parsing and the ``cmd_*`` functions live here; each command's
 work is in its own module (:mod:`lrcourse.doctor`, :mod:`lrcourse.nbtools`,
@@ -122,6 +125,26 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def cmd_side_by_side(args) -> int:
+    import os
+
+    from .nbtools import execute_side_by_side, notebooks_dir
+
+    py = notebooks_dir() / f"{args.name}.py"
+    if not py.is_file():
+        print(f"No notebook {py.name} in {py.parent}.")
+        return 2
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    share = args.threads or max(1, cores // args.copies)
+    print(f"{args.name}: {args.copies} kernels at once on {cores} cores")
+    for label, threads in ((f"the course's choice under a quota of {share} core(s) each ({share} thread(s))", share),
+                           ("torch's default (no LRCOURSE_THREADS, no quota)", None)):
+        runs = execute_side_by_side(py, copies=args.copies, threads=threads)
+        print(f"  {label}: " + ", ".join(f"kernel {i} code ran in {r['code_s']} s (wall {r['seconds']:.0f} s)"
+                                         for i, r in enumerate(runs, 1)))
+    return 0
+
+
 def cmd_wheelhouse(args) -> int:
     from .wheelhouse import build_wheelhouse
 
@@ -179,6 +202,13 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="fewer repeats, smaller data (for tests)")
     p.add_argument("--notebooks", action="store_true", help="also time every notebook (fresh kernels)")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("side-by-side", help="run one notebook in several kernels at once, as learners on a "
+                       "shared hub do, with the course's thread choice and with torch's default; print each time")
+    p.add_argument("name", help="a notebook stem, e.g. 02_step_decay")
+    p.add_argument("--copies", type=int, default=2, help="kernels at once (default 2)")
+    p.add_argument("--threads", type=int, help="threads per kernel for the course's choice (default: the cores "
+                   "divided among the kernels, what a quota of that many cores gives)")
+    p.set_defaults(func=cmd_side_by_side)
     p = sub.add_parser("wheelhouse", help="download every wheel the course needs into a folder for a USB stick "
                        "(make setup installs from it without the network)")
     p.add_argument("--dest", help="the folder (default: wheelhouse/ in the checkout)")
