@@ -18,7 +18,7 @@ from .doctor import environment_checks
 from .exercise_cells import reset_exercises
 from .nbtools import run_notebooks
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def cmd_doctor(args) -> int:
@@ -157,11 +157,12 @@ def cmd_wheelhouse(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    r"""Entry point of the ``lrcourse`` command.
+def build_parser() -> argparse.ArgumentParser:
+    r"""The ``lrcourse`` command's argument parser: every subcommand and its options.
 
     Example:
-        >>> main(["--help"])  # doctest: +SKIP
+        >>> build_parser().parse_args(["exercises", "--status", "02"]).status
+        True
     """
     parser = argparse.ArgumentParser(prog="lrcourse", description="Tools for the lrcourse course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,7 +218,16 @@ def main(argv=None) -> int:
     p.add_argument("--python-version", help="the laptops' Python, e.g. 3.11 (default: this one's)")
     p.add_argument("--torch", choices=["cpu"], help="cpu: PyTorch's CPU-only wheels (Linux; no CUDA libraries)")
     p.set_defaults(func=cmd_wheelhouse)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    r"""Entry point of the ``lrcourse`` command.
+
+    Example:
+        >>> main(["--help"])  # doctest: +SKIP
+    """
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 
