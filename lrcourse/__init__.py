@@ -38,10 +38,10 @@ def setup_notebook(seed: int = 0, device=None):
     from .data import load_mnist
     from .device import apply_thread_setting, describe_device, pick_device, seed_everything, thread_choice, versions
 
+    _, reason = thread_choice()  # what caps torch's own choice, if anything (asked before it changes)
     apply_thread_setting()
     print(versions())
     device = pick_device(device)
-    _, reason = thread_choice()  # why torch has fewer threads than its own choice, if it has
     print("Device:", describe_device(device) + (f", from {reason}" if reason and device.type == "cpu" else ""))
     mnist = load_mnist(device)
     return device, mnist, seed_everything(seed)

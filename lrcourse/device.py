@@ -183,7 +183,7 @@ def thread_choice(cgroup_root="/sys/fs/cgroup", environ=None, default: int | Non
     threads, reason = default or torch.get_num_threads(), ""
     quota = cpu_quota(cgroup_root)
     if quota is not None and max(1, int(quota)) < threads:
-        threads, reason = max(1, int(quota)), f"the CPU quota of {quota:g} cores"
+        threads, reason = max(1, int(quota)), f"the CPU quota of {quota:g} core{'' if quota == 1 else 's'}"
     if cores is None and hasattr(os, "sched_getaffinity"):
         cores = len(os.sched_getaffinity(0))
     if cores is not None and cores < threads:

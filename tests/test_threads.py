@@ -69,3 +69,17 @@ def test_this_machine_keeps_torchs_choice(monkeypatch):
         assert (threads, reason) == (torch.get_num_threads(), "")
     else:
         assert threads < torch.get_num_threads() and reason
+
+
+def test_the_setup_line_says_what_capped_the_threads(offline_root, monkeypatch, capsys):
+    from lrcourse import device, setup_notebook
+
+    monkeypatch.delenv("LRCOURSE_THREADS", raising=False)
+    monkeypatch.setattr(device, "cpu_quota", lambda cgroup_root=None: 1.0)  # a hub's quota of one core
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        setup_notebook(0, device="cpu")
+        assert "Device: cpu (1 threads), from the CPU quota of 1 core\n" in capsys.readouterr().out
+    finally:
+        torch.set_num_threads(before)
