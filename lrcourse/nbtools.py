@@ -12,7 +12,7 @@ from pathlib import Path
 from .memory import PeakMemory
 from .runtimes import code_seconds
 
-__all__ = ["notebooks_dir", "write_source", "tidy_notebook", "execute_notebook", "run_notebooks",
+__all__ = ["execute_side_by_side", "notebooks_dir", "write_source", "tidy_notebook", "execute_notebook", "run_notebooks",
            "notebook_sources"]
 
 
@@ -208,3 +208,32 @@ def notebook_sources(names=None, folder=None) -> list[Path]:
         if missing:
             raise ValueError(f"No notebook called {', '.join(sorted(missing))} in {folder}.")
     return sources
+
+
+def execute_side_by_side(py, copies: int = 2, threads: int | None = None, timeout: int = 600) -> list[dict]:
+    r"""Execute one notebook in ``copies`` kernels at once, as learners sharing a machine do; time each.
+
+    Args:
+        py (path): the percent-format source.
+        copies (int): kernels started together. Default: ``2``.
+        threads (int, optional): torch's CPU threads in each kernel (``LRCOURSE_THREADS``).
+            Default: the course's own choice in each kernel (:func:`~lrcourse.device.thread_choice`).
+        timeout (int): seconds allowed per cell. Default: ``600``.
+
+    Returns:
+        list of dict: per kernel, ``seconds`` (wall time) and ``code_s`` (what the
+        notebook prints for its code, or ``None``).
+
+    Example:
+        >>> execute_side_by_side(notebooks_dir() / "02_step_decay.py", threads=1)  # doctest: +SKIP
+        [{'seconds': 61.2, 'code_s': 52}, {'seconds': 61.9, 'code_s': 53}]
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .runtimes import code_seconds
+
+    if not isinstance(copies, int) or copies < 1:
+        raise ValueError(f"copies must be a positive whole number, got {copies!r}.")
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        runs = list(pool.map(lambda _: execute_notebook(py, timeout=timeout, threads=threads), range(copies)))
+    return [{"seconds": round(seconds, 1), "code_s": code_seconds(nb)} for nb, seconds, _ in runs]

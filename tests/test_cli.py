@@ -32,7 +32,7 @@ def test_doctor_prints_a_fix_and_fails_on_a_problem(offline_root, monkeypatch, t
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "XX  lab extension @jupyter-widgets/jupyterlab-manager" in out
-    assert "pip install jupyterlab_widgets" in out
+    assert "-m pip install -c " in out and "constraints.txt jupyterlab_widgets" in out
 
 
 def test_doctor_flags_corrupt_data(idx_root, monkeypatch, capsys):
