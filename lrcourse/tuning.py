@@ -33,10 +33,11 @@ class Tunable:
     rates: tuple
 
 
-def _tune(entry: Tunable, result: ShootoutResult, seeds) -> tuple[float, dict]:
+def _tune(entry: Tunable, result: ShootoutResult, seeds, near_tie: float = 0.0) -> tuple[float, dict]:
     """Each rate of ``entry`` with every tuning seed, scored on ``data.val`` (never ``data.test``): the
-    lowest mean final validation loss wins (a loss does not hinge on one digit as an accuracy does);
-    a diverged run puts its rate last."""
+    lowest mean final validation loss wins (a loss does not hinge on one digit as an accuracy does),
+    and the smallest rate within a factor ``1 + near_tie`` of it breaks a near-tie; a diverged run
+    puts its rate last."""
     scores = {}
     for lr in entry.rates:
         runs = [result.run_one(replace(entry.build(lr), label=f"{entry.label} lr={lr:g}"), s, test=False)[0]
@@ -44,17 +45,19 @@ def _tune(entry: Tunable, result: ShootoutResult, seeds) -> tuple[float, dict]:
         ok = all(not h.diverged and h.final("val_acc") is not None for h in runs)
         scores[lr] = ((float(np.mean([h.final("val_acc") for h in runs])),
                        float(np.mean([h.final("val_loss") for h in runs]))) if ok else (-math.inf, math.inf))
-    return min(entry.rates, key=lambda lr: scores[lr][1]), scores
+    best = min(scores[lr][1] for lr in entry.rates)
+    return min(lr for lr in entry.rates if scores[lr][1] <= best * (1 + near_tie)), scores
 
 
 def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5), num_epochs: int = 5,
                    target_acc: float = 0.95, batch_size: int | None = 64, model_fn: Callable | None = None,
-                   verbose: bool = True) -> ShootoutResult:
+                   verbose: bool = True, near_tie: float = 0.0) -> ShootoutResult:
     r"""The fair protocol: tune every entry's peak rate on validation with its own seeds, then race on other seeds.
 
     Each :class:`Tunable` runs its grid with every seed of ``tune_seeds``,
-    scored on ``data.val`` by the lowest mean final validation loss. Its best rate
-    races once per race seed (:func:`shootout`: paired starts and batches).
+    scored on ``data.val`` by the lowest mean final validation loss; a rate whose
+    loss is within a factor ``1 + near_tie`` of the lowest counts as tied with it,
+    and the smallest tied rate wins. Its chosen rate races once per race seed (:func:`shootout`: paired starts and batches).
     The result ranks by validation (``rank_by="val_acc"``) and is ``sealed``:
     its rows show the validation accuracy; the test accuracy is read once, at the end
     (:func:`~lrcourse.shootout.scoreboard` with ``"test_acc"``).
@@ -62,6 +65,7 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
     Args:
         entries (list of Tunable): the contestants and their grids.
         tune_seeds, race_seeds (sequence of int): apart. Default: ``(0,)`` and ``(1, 2, 3, 4, 5)``.
+        near_tie (float): the relative margin of a near-tie, e.g. ``0.02`` for 2%. Default: ``0.0``.
         data, num_epochs, target_acc, batch_size, model_fn, verbose: as in :func:`shootout`.
 
     Returns:
@@ -79,6 +83,9 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
         ((1, 2), 'val_acc', True, 'val')
     """
     entries = list(entries)
+    if not 0 <= near_tie < 1:
+        raise ValueError(f"near_tie={near_tie!r} is a relative margin on the validation loss: give a value "
+                         "in [0, 1), e.g. 0.02 for 2%.")
     tune_seeds = tuple(tune_seeds)
     if set(tune_seeds) & set(race_seeds) or not tune_seeds:
         raise ValueError(f"The race seeds {tuple(race_seeds)} must not include a tuning seed {tune_seeds}, "
@@ -86,7 +93,7 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
     tuner = ShootoutResult(data, tune_seeds, num_epochs, batch_size, target_acc, model_fn)
     chosen = []
     for entry in entries:
-        lr, scores = _tune(entry, tuner, tune_seeds)
+        lr, scores = _tune(entry, tuner, tune_seeds, near_tie)
         tuner.tuning[entry.label] = (lr, scores)
         chosen.append(replace(entry.build(lr), label=entry.label))
         if verbose:  # a diverged rate shows inf

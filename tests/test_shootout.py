@@ -94,3 +94,16 @@ def test_scoreboard_calls_a_tie_a_tie():
     assert a.startswith("A") and a.endswith("ahead") and "5/5" in a and "0.06" in a
     assert b.startswith("B") and b.endswith("tie (CI covers 0)") and "4/5" in b and "0.38" in b
     assert base.startswith("C") and base.endswith("(the baseline)")
+
+
+def test_a_near_tie_goes_to_the_smaller_rate():
+    data = _tiny_mnist()
+    kwargs = dict(tune_seeds=(0,), race_seeds=(1,), num_epochs=1, model_fn=lambda: MnistCNN(width=4), verbose=False)
+    plain = tune_then_race([Tunable("SGD", _sgd, (1e-4, 0.05))], data, **kwargs).tuning["SGD"]
+    scores = plain[1]
+    ratio = scores[1e-4][1] / scores[0.05][1]
+    assert plain[0] == 0.05 and 1 < ratio < 2  # the larger rate wins outright ...
+    tied = tune_then_race([Tunable("SGD", _sgd, (1e-4, 0.05))], data, near_tie=ratio - 0.999, **kwargs)
+    assert tied.tuning["SGD"][0] == 1e-4  # ... and loses a near-tie as wide as its lead
+    with pytest.raises(ValueError, match="near_tie"):
+        tune_then_race([Tunable("SGD", _sgd, (0.01,))], data, near_tie=2, **kwargs)
