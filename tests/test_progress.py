@@ -6,6 +6,7 @@ from torch.optim.lr_scheduler import StepLR
 
 from lrcourse import cli
 from lrcourse.checks import check
+from lrcourse.curves import lr_curve
 from lrcourse.nbtools import notebooks_dir
 from lrcourse.progress import NOT_ANSWERED, NOT_RUN, NOT_YET, PASSED, exercise_status
 
@@ -23,12 +24,12 @@ def test_a_passed_and_a_failed_exercise_are_told_apart(tmp_path, capsys):
     path = tmp_path / "02_step_decay.ipynb"
     nb = nbformat.read(path, as_version=4)
     first, second, third = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])][:3]
-    right = lambda opt: StepLR(opt, step_size=5, gamma=0.5)  # noqa: E731
-    wrong = lambda opt: StepLR(opt, step_size=10, gamma=0.1)  # noqa: E731
-    _answer(first, "halve_every_5 = lambda opt: StepLR(opt, step_size=5, gamma=0.5)\n\n"
-            'check("02.halve_every_5", halve_every_5)', check("02.halve_every_5", right))
-    _answer(second, "drop_at_30_and_80 = lambda opt: StepLR(opt, step_size=10, gamma=0.1)\n\n"
-            'check("02.milestones", drop_at_30_and_80)', check("02.milestones", wrong))
+    right = lr_curve(lambda opt: StepLR(opt, step_size=5, gamma=0.5), 12, lr=0.1)[11]  # the rate of epoch 12
+    wrong = [0.1] * 8  # no milestone cuts the rate
+    _answer(first, f"rate_in_epoch_12 = {right!r}\n\n"
+            'check("02.halve_every_5", rate_in_epoch_12)', check("02.halve_every_5", right))
+    _answer(second, f"rates = {wrong!r}\n\n"
+            'check("02.milestones", rates)', check("02.milestones", wrong))
     third.source, third.outputs = "predicted_floor = 0.3\n\ncheck(\"02.noise_floor\", predicted_floor)", []
     nbformat.write(nb, path)
 
