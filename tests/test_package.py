@@ -110,6 +110,7 @@ def test_docstring_examples_run(name, offline_root):
     assert result.failed == 0
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_importing_has_no_side_effects(tmp_path):
     code = """
 import socket, torch, numpy, random, matplotlib, os, sys
@@ -151,6 +152,7 @@ def test_setup_notebook_prints_versions_device_and_source(offline_root, capsys):
     assert torch.equal(torch.randperm(5, generator=generator), torch.randperm(5, generator=torch.Generator().manual_seed(3)))
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_a_notebook_setup_never_touches_the_network(tmp_path):
     """With no data present and no LRCOURSE_OFFLINE, the setup cell still makes no connection."""
     code = """

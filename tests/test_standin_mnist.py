@@ -54,6 +54,7 @@ def test_a_bad_size_is_a_clear_error(standin_root, monkeypatch):
         load_mnist("cpu", verbose=False)
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_fit_and_the_finder_follow_the_data_present(standin_root):
     mnist = load_mnist("cpu", size="full", verbose=False)
     per_epoch = -(-len(mnist.train) // 64)

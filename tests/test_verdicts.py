@@ -64,6 +64,7 @@ def test_threads_come_from_the_environment_and_bad_values_are_explained(monkeypa
         torch.set_num_threads(before)
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_the_command_reruns_a_notebook_at_one_thread_and_compares(tmp_path, capsys):
     # a notebook whose verdict depends on the thread count, stored as if run at 2 threads
     source = ("# %%\nimport torch\nfrom lrcourse.device import apply_thread_setting\n"

@@ -87,6 +87,7 @@ def test_defaults_builders_and_steps():
     assert wall.tolist() == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2]
 
 
+@pytest.mark.slow  # a fresh interpreter or the real data: runs in make test
 def test_specs_and_the_core_do_not_import_ipywidgets():
     code = ("import sys, lrcourse, lrcourse.specs, lrcourse.curves, lrcourse.train\n"
             "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'\nprint('clean')")
