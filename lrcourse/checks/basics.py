@@ -15,7 +15,7 @@ import numpy as np
 
 from ..curves import lr_curve
 from .core import exercise
-from .harness import fmt
+from .harness import first_epoch_at, fmt
 
 __all__: list[str] = []
 
@@ -62,24 +62,8 @@ def _first_below_curve() -> np.ndarray:
                             "is below 0.02 with SGD(lr=0.1) and StepLR(step_size=4, gamma=0.5), stepped once per "
                             "epoch; an int.")
 def _first_below(answer):
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return False, f"Give an int, the epoch (you gave {answer!r})."
-    lrs = _first_below_curve()
-    first = int(np.argmax(lrs < 0.02)) + 1
-    value = int(answer)
-    if value == first:
-        return True, (f"Epoch {first}: lr_curve gives {lrs[first - 2]:g} in epoch {first - 1} and {lrs[first - 1]:g} "
-                      f"in epoch {first}, after {first - 1} scheduler steps.")
-    if value == first - 1:
-        return False, (f"Epoch {value} still uses {lrs[value - 1]:g}: the drop happens at the END of epoch {value}, "
-                       "with its scheduler.step(), so the next epoch is the first at the lower rate.")
-    if 1 <= value <= len(lrs) and lrs[value - 1] >= 0.02:
-        return False, (f"Epoch {value} uses {lrs[value - 1]:g}, not below 0.02. Count the halvings: one after "
-                       "every 4 epochs.")
-    return False, (f"Epoch {value - 1} already uses a rate below 0.02, so epoch {value} is not the first. "
-                   "The rate halves after every 4 epochs; find the first epoch of the block below 0.02."
-                   if 2 <= value <= len(lrs) and lrs[value - 2] < 0.02 else
-                   f"Epoch {value} is not it. The rate halves after every 4 epochs, starting from 0.1.")
+    return first_epoch_at(answer, _first_below_curve(), 0.02, strict=True,
+                          why="Count the halvings: one after every 4 epochs, starting from 0.1.")
 
 
 # --------------------------------------------------------------------------- 01_fixed_lr

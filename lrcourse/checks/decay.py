@@ -16,6 +16,7 @@ from torch.optim.lr_scheduler import LambdaLR, MultiStepLR, StepLR
 
 from ..curves import lr_curve
 from .core import exercise, require_answer
+from .harness import first_epoch_at
 
 __all__: list[str] = []
 
@@ -116,20 +117,9 @@ def _gamma_for_target(answer):
                                   "the initial rate or less under LambdaLR(opt, lambda t: 1 / (1 + 0.05 * t)); "
                                   "then verify with lr_curve.")
 def _time_based_lambda(answer):
-    value = int(require_answer(answer))
     lrs = lr_curve(lambda opt: LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + 0.05 * t)), 60, lr=0.1)
-    first = int(np.flatnonzero(lrs <= 0.05 + 1e-12)[0]) + 1
-    if value == first:
-        return True, (f"Epoch {first} trains at t = {first - 1} scheduler steps: 1 / (1 + 0.05 x {first - 1}) = "
-                      f"{lrs[first - 1] / 0.1:g}, while epoch {first - 1} still has {lrs[first - 2]:.4g}.")
-    if value == first - 1:
-        return False, (f"Off by one: epoch {value} trains at {lrs[value - 1]:.4g}, still above 0.05. Epoch 1 trains at "
-                       "t = 0 (no scheduler.step() yet), so epoch e trains at t = e - 1.")
-    if 1 <= value <= len(lrs):
-        side = "above" if lrs[value - 1] > 0.05 else "at or below"
-        return False, (f"Epoch {value} trains at {lrs[value - 1]:.4g}, {side} 0.05. Solve 1 / (1 + 0.05·t) = 1/2 for t, "
-                       "and remember that epoch e trains at t = e - 1.")
-    return False, f"Give an epoch from 1 on, got {value}."
+    return first_epoch_at(answer, lrs, 0.05, strict=False,
+                          why="Solve 1 / (1 + 0.05·t) = 1/2 for t; epoch e trains at t = e - 1.")
 
 
 @exercise("03.match_budget", "a dict: your predictions 'gamma_is' ('above' or 'below' 0.9) and 'last_rate_is' "

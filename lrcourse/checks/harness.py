@@ -23,7 +23,8 @@ from ..optim import momentum_of, probe_optimizer
 from .core import require_answer
 
 __all__ = ["curve_of", "need_function", "probe_batches", "quietly", "record_steps", "run_loop",
-           "loop_problem", "reference_loop", "as_rates", "fmt", "first_difference"]
+           "loop_problem", "reference_loop", "as_rates", "fmt", "first_difference",
+           "first_epoch_at"]
 
 
 def curve_of(answer, num_steps: int, lr: float) -> np.ndarray:
@@ -267,6 +268,45 @@ def fmt(values) -> str:
     """
     return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
 
+
+
+def first_epoch_at(answer, lrs: np.ndarray, threshold: float, *, strict: bool, why: str) -> tuple[bool, str]:
+    r"""Check a predicted epoch: the first (epoch 1 being the first) whose rate is below ``threshold``.
+
+    Shared by the exercises that ask when a schedule first crosses a rate. The
+    hint says whether the answer is one epoch early (the rate changes at the
+    END of an epoch, with its ``scheduler.step()``), too early or too late.
+
+    Args:
+        answer: the learner's epoch, an int.
+        lrs (array): the rate of each epoch (element ``k`` is epoch ``k + 1``).
+        threshold (float): the rate to get below.
+        strict (bool): ``rate < threshold`` if true, else ``rate <= threshold``.
+        why (str): one sentence that says how to count, added to every wrong answer.
+
+    Example:
+        >>> lrs = np.array([0.1, 0.1, 0.05, 0.05])
+        >>> first_epoch_at(3, lrs, 0.06, strict=True, why="")[0], first_epoch_at(2, lrs, 0.06, strict=True, why="")[1][:10]
+        (True, 'Off by one')
+    """
+    answer = require_answer(answer)
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return False, f"Give an int, the epoch (you gave {answer!r})."
+    value = int(answer)
+    crossed = lrs < threshold if strict else lrs <= threshold * (1 + 1e-12)
+    first = int(np.argmax(crossed)) + 1
+    below = "below" if strict else "at or below"
+    if value == first:
+        return True, (f"Epoch {first}: lr_curve gives {lrs[first - 2]:.4g} in epoch {first - 1} and "
+                      f"{lrs[first - 1]:.4g} in epoch {first}, after {first - 1} scheduler steps.")
+    if value < 1 or value > len(lrs):
+        return False, f"Give an epoch from 1 on (epoch 1 is the first), got {value}."
+    if value == first - 1:
+        return False, (f"Off by one: epoch {value} still uses {lrs[value - 1]:.4g}: the rate changes at the END of "
+                       f"epoch {value}, with its scheduler.step(), so epoch e trains after e - 1 steps. {why}")
+    if not crossed[value - 1]:
+        return False, f"Epoch {value} uses {lrs[value - 1]:.4g}, not {below} {threshold:g}. {why}"
+    return False, f"Epoch {value - 1} already uses a rate {below} {threshold:g}, so epoch {value} is not the first. {why}"
 
 def first_difference(given, expected, unit: str = "epoch", first: int = 1, rtol: float = 1e-9) -> str:
     r"""Where a sequence answer first differs from the expected one, for a hint: one place, not the whole answer.

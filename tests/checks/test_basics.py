@@ -58,6 +58,7 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("01.last_layer_lr", _last_layer_pair(predicted=[0.5, 0.2]), "not what StepLR gives"),
     ("01.last_layer_lr", _last_layer_pair(predicted="soon"), "two numbers"),
     ("00.first_below", 12, "END of epoch 12"),
+    ("00.first_below", 0, "from 1 on"),
     ("00.first_below", 9, "not below 0.02"),
     ("00.first_below", 15, "already uses a rate below 0.02"),
     ("00.first_below", 13.0, "Give an int"),

@@ -18,7 +18,7 @@ WRONG = [  # (exercise, wrong answer, words the hint must contain)
     ("03.gamma_for_target", 0.9, "0.1·gamma^20"),
     ("03.gamma_for_target", 0.01 ** (1 / 19), "Off by one"),
     ("03.time_based_lambda", 20, "Off by one"),
-    ("03.time_based_lambda", 11, "above 0.05"),
+    ("03.time_based_lambda", 11, "not at or below 0.05"),
     ("03.time_based_lambda", 0, "from 1 on"),
     ("03.match_budget", dict(gamma_is="below", last_rate_is="below", gamma=0.9), "lower gamma"),
     ("03.match_budget", dict(gamma_is="below", last_rate_is="below", gamma=0.5), "raise gamma"),
