@@ -298,6 +298,17 @@ plt.show()
 # **What this race cannot tell you.** The seeds vary the initial weights and the batch order only;
 # the splits, the grids and the 3-epoch budget stay fixed. Another sample, a finer grid, a longer
 # budget or full MNIST could order these schedules differently.
+#
+# **Against the field's evidence.** AlgoPerf, MLCommons' benchmark of training algorithms, held
+# its first competition in 2024 (P. Kasimbeg et al., [Accelerating neural network training: an
+# analysis of the AlgoPerf competition](https://arxiv.org/abs/2502.15015), ICLR 2025). Entries
+# were timed to a target result on eight workloads on fixed hardware, and in its self-tuning
+# ruleset, where an entry gets no hyperparameter search at all, the winner was built on
+# schedule-free AdamW. This race can neither confirm nor refute that: it is one tiny workload, a
+# budget of 3 epochs scored by accuracy rather than time to a target, and every entry here,
+# schedule-free ones included, had its peak rate tuned on a grid. What it can add is the protocol
+# at a size you can rerun in a few minutes: the same grid for everyone, one stated rule for the
+# pick, paired seeds, and a CI that says whether a gap on this one workload is real.
 
 # %% [markdown]
 # ## Exercises
@@ -375,6 +386,10 @@ check("08.fair_start", fair_start)
 #   (2021), on comparing methods over seeds; T. Hastie, R. Tibshirani and J. Friedman,
 #   [The Elements of Statistical Learning](https://hastie.su.domains/ElemStatLearn/), §7.2, on
 #   keeping the test set out of every choice.
+# - P. Kasimbeg et al., [Accelerating neural network training: an analysis of the AlgoPerf
+#   competition](https://arxiv.org/abs/2502.15015) (ICLR 2025), the AlgoPerf 2024 results.
+#
+# **What next:** a small project on your own model, step by step: [after the course](../docs/next_steps.md).
 
 # %%
 print(f"This notebook's code ran in {time.perf_counter() - start:.0f} s on {describe_device(device)}.")
