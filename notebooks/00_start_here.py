@@ -41,7 +41,7 @@ device, mnist, generator = setup_notebook(seed=0)
 # with `lrcourse.device.pick_device()` (CUDA, else Apple's MPS, else the CPU), loads MNIST as
 # tensors on that device with `lrcourse.data.load_mnist()`, printing which source it used, and
 # seeds Python, NumPy and torch with `lrcourse.device.seed_everything(0)`, so a CPU run repeats
-# exactly. `generator` fixes the order of the training batches.
+# exactly on the same machine and thread count. `generator` fixes the order of the training batches.
 
 # %% [markdown]
 # ## The course map
@@ -51,7 +51,7 @@ device, mnist, generator = setup_notebook(seed=0)
 # | 00 | start_here | What is this course, is my machine ready, and how do the sliders work? |
 # | 01 | fixed_lr | What does the learning rate do? Too small, right, oscillating, diverging. |
 # | 02 | step_decay | `StepLR` and `MultiStepLR`: drop the rate at fixed epochs. |
-# | 03 | exponential_decay | `ExponentialLR`, time-based, polynomial and wall-clock decay. |
+# | 03 | exponential_decay | `ExponentialLR`, time-based and polynomial decay; shapes at a matched budget. |
 # | 04 | adaptive | `ReduceLROnPlateau`, and how it differs from adaptive optimizers such as Adam. |
 # | 05 | cyclic | `CyclicLR`, `OneCycleLR`, cosine, warm restarts and warmup. |
 # | 06 | lr_finder | The LR range test: sweep, smooth, stop at divergence, suggest, restore. |

@@ -292,8 +292,8 @@ plt.show()
 # %% [markdown]
 # ## 3. Momentum moves the limit to 2(1 + β)/L
 #
-# From notebook 02 on, every SGD run on the MNIST CNN uses `SGD(momentum=0.9)` (the other MNIST
-# runs there use Adam, AdamW or Ranger; section 4 below uses plain SGD and Adam), so for SGD the
+# From notebook 02 on, the SGD runs on the MNIST CNN use `SGD(momentum=0.9)` (`OneCycleLR` in 05
+# cycles it; the other MNIST runs use Adam, AdamW, RAdam, Ranger or schedule-free optimizers; section 4 below uses plain SGD and Adam), so for SGD the
 # limit that matters is the one *with* momentum. `torch.optim.SGD` with momentum β keeps a velocity v:
 # v ← β·v + dloss/dw, then w ← w − lr·v. Eliminate v and write e_t = w_t − w* for the distance
 # to the minimum: this is Polyak's heavy ball,
@@ -606,7 +606,7 @@ check("01.momentum_limit", predicted_limit)
 #   the minimum but converges), oscillating forever at 2/L, diverging (each jump longer than the last).
 # - With momentum β the update is a 2x2 linear recurrence; its eigenvalues stay inside the unit
 #   circle exactly when lr < 2(1 + β)/L: 0.2533 instead of 0.1333 for β = 0.9 on x = 1..4, as the
-#   sweep confirmed. From notebook 02 on, every SGD run on the MNIST CNN uses β = 0.9.
+#   sweep confirmed. From notebook 02 on, the SGD runs on the MNIST CNN use β = 0.9.
 # - With several parameters the limit is 2/λ_max, from the largest eigenvalue of the Hessian, and
 #   the condition number κ = λ_max/λ_min says how slow the flattest direction is (κ = 1 for one weight).
 #   `torch.optim.SGD` on `nn.Linear(1, 1)` switched to diverging between the two grid rates

@@ -227,7 +227,7 @@ print(f"val loss {val_before[0]:.4f} -> {val_after[0]:.4f}, val acc {val_before[
 # The weights did not move at all (0.0e+00), but the running mean of the first BatchNorm layer
 # moved by 1.2e-02, and the validation loss changed from 0.2632 to 0.2643 (accuracy 0.940 to
 # 0.938: one validation digit). That, not learning, is why the `gamma=0.1` run's validation
-# accuracy still wobbles between 0.938 and 0.940 in epochs 3-10, at rates from 1e-4 down to 1e-11:
+# accuracy still wobbles between 0.938 and 0.940 in the late epochs, at rates down to 1e-11:
 # each epoch re-estimates the BatchNorm statistics from its own batches. (To freeze them too, put
 # the BatchNorm layers in eval mode.)
 
@@ -396,6 +396,7 @@ explore_schedule("TimeBasedLR", k=0.1, num_epochs=50)
 # %%
 explore_schedule("PolynomialLR", total_iters=40, power=2.0, num_epochs=50)
 
+# %% [markdown]
 # ## 5. The MNIST CNN: two decay shapes at the same budget
 #
 # A fair comparison of shapes holds the budget fixed. Take a linear decay,

@@ -420,7 +420,7 @@ for lr in (1e-3, 1e-2):
 # nothing in Adam lowers `lr` when the validation loss stalls. That is the scheduler's job.
 #
 # On the MNIST CNN: Adam at four global rates, 3 epochs each, then Adam at `lr=1e-2` with an
-# `ExponentialLR(gamma=0.5)` schedule at the same budget. Same initial weights and data order
+# `ExponentialLR(gamma=0.5)` schedule over the same 3 epochs. Same initial weights and data order
 # in every run.
 
 # %%

@@ -541,8 +541,8 @@ plt.show()
 #
 # So one constant-rate run served both budgets, each branch at least as good as a cosine that had
 # to know its length in advance. Since the cooldown itself did not separate from the constant run,
-# these runs credit WSD's lead over the cosine to its long stretch at the full rate, not to the
-# cooldown. Two budgets of 2 and 4 epochs are short: take it as a demonstration, not a benchmark.
+# these runs suggest that WSD's lead over the cosine comes from its long stretch at the full rate
+# rather than from the cooldown (the constant run itself was not raced against the cosine). Two budgets of 2 and 4 epochs are short: take it as a demonstration, not a benchmark.
 #
 # ### Why warm up, and when it matters
 #

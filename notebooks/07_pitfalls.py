@@ -65,7 +65,7 @@ start = time.perf_counter()
 device, mnist, generator = setup_notebook(seed=0)
 
 # %% [markdown]
-# Most exhibits train y = 2x on x = 1, 2, 3, 4, in 2 batches of 2 points; section 3 uses 20
+# Most exhibits train y = 2x on x = 1, 2, 3, 4, in 2 batches of 2 points; sections 3 and 4 use 20
 # batches per epoch of a noisy y = 2x. These problems are tiny, so they stay on the CPU.
 # `run_loop` runs a training loop and records the rate that each `optimizer.step()` really used,
 # with a step pre-hook on the optimizer (`register_step_pre_hook`, a torch call), and the
@@ -211,7 +211,7 @@ print("the warmup's rates:", np.round(lr_curve(warmup_8, 8, lr=0.02), 5).tolist(
 print(*caught, sep="\n")
 
 # %% [markdown]
-# The scaler skipped 5 of the 8 optimizer steps, so the first warmup rates were never used and
+# The scaler skipped 5 of the 8 optimizer steps (steps 1-4 and 6), so most warmup rates were never used and
 # the warning is literally true. It is also harmless here in the usual sense: in a real run the
 # scaler skips a handful of steps out of thousands, and the schedule ends a handful of steps
 # early. Read the warning as "the optimizer did not step", and check *why* before moving calls
@@ -746,7 +746,7 @@ check("07.fix_warmup_zero", fixed_warmup_zero)
 # %% [markdown]
 # ## 9. Watch your own loop: `lrcourse.audit`
 #
-# Five of these bugs raise nothing, and the others warn once, in a log few people read.
+# Five of these exhibits raise nothing; the others warn, in a log few people read, or raise.
 # `lrcourse.audit.watch` turns this notebook into a checker for your own loop, with one added line:
 # `audit = watch(optimizer, scheduler, steps_per_epoch=..., num_epochs=...)` before the loop, then
 # `print(audit.report())` and `audit.plot()` after it. It records the rate of every
@@ -894,7 +894,7 @@ check("07.predict_accumulated_rate", predicted_rate)
 # | 7 | one `max_lr` for several parameter groups | silent: every group peaks at the same rate | `max_lr=[g["lr"] for g in optimizer.param_groups]` | [AdaBins#44](https://github.com/shariqfarooq123/AdaBins/issues/44), [flair#2641](https://github.com/flairNLP/flair/pull/2641) |
 # | 8 | a `LambdaLR` warmup `step / warmup_steps` | silent: the first step runs at rate 0 | `(step + 1) / warmup_steps`, capped at 1 | [transformers#34754](https://github.com/huggingface/transformers/issues/34754), [bert#1293](https://github.com/google-research/bert/issues/1293) |
 #
-# Five of these raise nothing. The habit that catches them: plot the rate your loop really used
+# Several of these raise nothing. The habit that catches them: plot the rate your loop really used
 # (`optimizer.register_step_pre_hook`, or `lr_curve`) against the one you meant, for every
 # parameter group, before training for hours.
 #
