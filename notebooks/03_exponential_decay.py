@@ -497,7 +497,7 @@ print(f"fewest seeds whose half-width at the pilot's SD is at most half its mean
 # - **The test accuracy barely moves**: +0.12 pp (95% CI +0.01 to +0.22 pp), about one test digit
 #   in 1,000, better on 4 of 6 seeds. Its CI excludes 0 here, but only just, and this verdict is
 #   fragile: re-run at 1 CPU thread instead of 2 (`lrcourse verdicts 03_exponential_decay
-#   --threads 1`), its CI covers 0. Read it as a bound: at this budget the shape moved the test
+#   --threads 1`, [the report](../docs/verdicts_1_thread.md)), its CI covers 0. Read it as a bound: at this budget the shape moved the test
 #   accuracy by no more than 0.22 pp, with 95% confidence.
 #
 # So at a matched budget the shape of the decay still shows, in the training loss the schedule

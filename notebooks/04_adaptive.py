@@ -280,7 +280,7 @@ print(f"fewest seeds whose half-width is below the mean difference: {needed[0] i
 #   in their last bits from one machine to another (PyTorch's
 #   [reproducibility notes](https://pytorch.org/docs/stable/notes/randomness.html)), so on yours a
 #   drop can come an epoch earlier or later. It does on this machine: re-run with 1 CPU thread
-#   instead of 2 (`lrcourse verdicts 04_adaptive --threads 1`), seed 2 cut after epoch 3 and
+#   instead of 2 (`lrcourse verdicts 04_adaptive --threads 1`, [the report](../docs/verdicts_1_thread.md)), seed 2 cut after epoch 3 and
 #   seed 4 did not cut within the 5 epochs.
 # - **Seed 0**: in epoch 5 the fixed run's validation loss rose from 0.2430 to 0.2711, while the
 #   plateau run, at the lower rate, fell to 0.2229.

@@ -536,7 +536,7 @@ plt.show()
 #   to +4.10 pp and −0.48 to +2.28 pp): with 95% confidence, any test-accuracy cost of WSD against
 #   the cosine is smaller than 1.50 pp at 110 steps and 0.48 pp at 220. The 220-step verdict is
 #   fragile: re-run with 1 CPU thread instead of 2, its CI excluded 0 in WSD's favour
-#   (`lrcourse verdicts 05_cyclic --threads 1`). Read it as "no cost, perhaps a small gain", not
+#   (`lrcourse verdicts 05_cyclic --threads 1`, [the report](../docs/verdicts_1_thread.md)). Read it as "no cost, perhaps a small gain", not
 #   as a tie or a win that holds on every machine.
 #
 # So one constant-rate run served both budgets, each branch at least as good as a cosine that had
