@@ -46,15 +46,18 @@ def agendas(text: str) -> dict[str, list[tuple[str, list[int]]]]:
 def _section_cells(number: str, sections: list[int]):
     [py] = NOTEBOOKS.glob(f"{number}_*.py")
     nb = jupytext.read(py)
-    current, cells = 0, []
+    current, cells, present = 0, [], set()
     for cell in nb.cells:
-        heading = re.match(r"##\s+(\d+)\.", cell.source) if cell.cell_type == "markdown" else None
+        heading = re.search(r"^##\s+(\d+)\.", cell.source, re.M) if cell.cell_type == "markdown" else None
         if heading:
             current = int(heading.group(1))
+            present.add(current)
         elif cell.cell_type == "markdown" and cell.source.startswith("## "):
             current = -1 if current else 0  # unnumbered sections (exercises, summary) are not run
         if cell.cell_type == "code" and (current == 0 or current in sections):
             cells.append(cell)
+    missing = sorted(set(sections) - present)
+    assert not missing, f"the kit names §{missing} of notebook {number}, which has sections {sorted(present)}"
     nb.cells = cells
     return nb
 
@@ -65,6 +68,12 @@ def test_the_kit_has_the_three_agendas_and_each_names_sections():
     for title, rows in found.items():
         assert rows and all(sections for _, sections in rows), title
     assert _numbers("§1-2, §6") == [1, 2, 6]
+
+
+def test_every_section_an_agenda_names_exists():
+    for rows in agendas(KIT.read_text()).values():
+        for number, sections in rows:
+            _section_cells(number, sections)  # fails on a section the notebook does not have
 
 
 CASES = sorted({(number, tuple(sections)) for rows in agendas(KIT.read_text()).values()
