@@ -106,8 +106,8 @@ for split, n in (("validation", len(mnist.val)), ("test", len(mnist.test))):
           f"{100 * np.sqrt(p * (1 - p) / n):.2f} pp")
 
 # %% [markdown]
-# On the offline sample, a test accuracy near 96% is uncertain by about 0.6 points from the
-# choice of the 1,000 test digits alone, and a validation accuracy by about 0.9 points. Paired
+# On the offline sample, a test accuracy near 96% is uncertain by about 0.62 points from the
+# choice of the 1,000 test digits alone, and a validation accuracy by about 0.88 points. Paired
 # seeds remove the noise that the seeds share, but not this: two contestants evaluated on the same
 # digits can still trade a few of them by luck. Gaps of a few tenths of a point are within it.
 #
