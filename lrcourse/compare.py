@@ -17,15 +17,81 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PairedComparison", "paired_difference", "compare_runs", "METRICS", "plot_paired"]
+__all__ = ["PairedComparison", "paired_difference", "compare_runs", "METRICS", "plot_paired", "half_width",
+           "seeds_needed", "seed_rule"]
 
 #: what :func:`compare_runs` can compare: (how to read it from a run, scale, unit, higher is better)
 METRICS = {
     "test_acc": ("test accuracy", 100.0, "pp", True),
+    "test_loss": ("test loss", 1.0, "", False),
     "val_acc": ("final validation accuracy", 100.0, "pp", True),
     "val_loss": ("final validation loss", 1.0, "", False),
     "train_loss": ("final training loss", 1.0, "", False),
 }
+
+
+def half_width(sd: float, n: int) -> float:
+    r"""The half-width of Student's t 95% CI of a mean over ``n`` paired seeds whose differences have SD ``sd``.
+
+    Example:
+        >>> round(half_width(1.0, 3), 3), round(half_width(1.0, 8), 3)
+        (2.484, 0.836)
+    """
+    from scipy import stats
+
+    if n < 2:
+        raise ValueError(f"n={n!r}: a CI needs at least 2 seeds.")
+    return float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+
+
+def seeds_needed(pilot, fraction: float = 0.5, max_n: int = 40) -> int | None:
+    r"""The course's rule for a seed count: the fewest seeds whose 95% CI half-width, at the pilot's SD,
+    is at most ``fraction`` of the pilot's mean difference.
+
+    With ``fraction=0.5`` the CI would still exclude 0 if the true difference
+    were only half what the pilot saw. Never fewer than 3 seeds. Returns ``None``
+    when even ``max_n`` seeds are not enough (the pilot's mean is small against its noise).
+
+    Args:
+        pilot (sequence of float): the paired differences of a pilot run, at least 2.
+        fraction (float): the share of the pilot's mean the half-width may reach. Default: ``0.5``.
+        max_n (int): the most seeds considered. Default: ``40``.
+
+    Example:
+        >>> seeds_needed([0.030, 0.020, 0.025]), seeds_needed([0.03, -0.02, 0.01])
+        (3, None)
+    """
+    d = np.asarray(pilot, dtype=float)
+    if len(d) < 2:
+        raise ValueError(f"a pilot of {len(d)} seed(s) has no SD: give at least 2 paired differences.")
+    sd, target = float(np.std(d, ddof=1)), fraction * abs(float(np.mean(d)))
+    return next((n for n in range(3, max_n + 1) if half_width(sd, n) <= target), None)
+
+
+def seed_rule(comparison, pilot: int = 3, counts=(3, 4, 6, 8)) -> str:
+    r"""How a seed count was chosen, as printed lines: the rule of :func:`seeds_needed` on the first
+    ``pilot`` seeds of ``comparison``, and the same half-widths at the SD of all its seeds.
+
+    Example:
+        >>> c = paired_difference([1.0, 1.0, 1.0, 1.0], [1.030, 1.020, 1.025, 1.028], metric="loss")
+        >>> print(seed_rule(c, counts=(3, 4)))
+        pilot, seeds 0-2: mean difference +0.0250, SD of the differences 0.0050, CI half-width with 3 seeds 0.0124, 4 seeds 0.0080
+        all 4 seeds: mean difference +0.0257, SD of the differences 0.0043, CI half-width with 3 seeds 0.0108, 4 seeds 0.0069
+        fewest seeds whose half-width at the pilot's SD is at most half its mean difference: 3
+    """
+    k = 2 if comparison.unit else 4
+    seeds = comparison.seeds
+    first = pilot if seeds is None or len(seeds) < pilot else seeds[pilot - 1]
+    lines = []
+    for name, d in ((f"pilot, seeds {seeds[0] if seeds else 0}-{first}", comparison.diffs[:pilot]),
+                    (f"all {comparison.n} seeds", comparison.diffs)):
+        sd = float(np.std(d, ddof=1))
+        lines.append(f"{name}: mean difference {np.mean(d):+.{k}f}, SD of the differences {sd:.{k}f}, CI half-width "
+                     "with " + ", ".join(f"{n} seeds {half_width(sd, n):.{k}f}" for n in counts))
+    needed = seeds_needed(comparison.diffs[:pilot])
+    lines.append("fewest seeds whose half-width at the pilot's SD is at most half its mean difference: "
+                 + (str(needed) if needed else "more than 40 (the pilot's mean is within its noise)"))
+    return "\n".join(lines)
 
 
 @dataclass

@@ -114,6 +114,7 @@ class Runs:
         contestant (Contestant): what ran.
         histories (list of History): what :func:`~lrcourse.train.fit` recorded.
         test_accs (list of float): the test accuracy of each run, measured once, after training.
+        test_losses (list of float): the test loss of each run, measured at the same time.
         wall_times (list of float): seconds of :func:`~lrcourse.train.fit` of each run.
 
     Example:
@@ -129,10 +130,14 @@ class Runs:
     histories: list = field(default_factory=list)
     test_accs: list = field(default_factory=list)
     wall_times: list = field(default_factory=list)
+    test_losses: list = field(default_factory=list)
 
     def values(self, metric: str) -> list:
-        """Each run's ``"test_acc"``, or the last value of an epoch metric of its history (``"val_acc"``...)."""
-        return list(self.test_accs) if metric == "test_acc" else [h.final(metric) for h in self.histories]
+        """Each run's ``"test_acc"`` or ``"test_loss"``, or the last value of an epoch metric of its history
+        (``"val_acc"``...)."""
+        if metric in ("test_acc", "test_loss"):
+            return list(self.test_accs if metric == "test_acc" else self.test_losses)
+        return [h.final(metric) for h in self.histories]
 
     @property
     def label(self) -> str:

@@ -121,13 +121,14 @@ class ShootoutResult:
             self.initial_states[seed] = copy.deepcopy(self._model().state_dict())
         return self.initial_states[seed]
 
-    def run_one(self, contestant: Contestant, seed: int, test: bool = True) -> tuple[History, float | None, float]:
+    def run_one(self, contestant: Contestant, seed: int, test: bool = True
+                ) -> tuple[History, tuple[float, float] | None, float]:
         r"""Train ``contestant`` once with ``seed``: the shared initial weights and data order.
 
         ``test=False`` never reads ``data.test`` (tuning), and returns ``None`` for it.
 
         Returns:
-            (History, test accuracy, wall seconds of :func:`fit`).
+            (History, (test loss, test accuracy) or ``None``, wall seconds of :func:`fit`).
         """
         device = self.data.train.device
         torch.manual_seed(seed)  # anything random inside the run, the same for every contestant
@@ -142,8 +143,8 @@ class ShootoutResult:
                       generator=torch.Generator().manual_seed(seed),  # the same data order
                       progress=False, label=contestant.label, verbose=False)
         seconds = time.perf_counter() - start
-        test_acc = evaluate(model, self.data.test)[1] if test else None  # once, after training
-        return history, test_acc, seconds
+        scores = evaluate(model, self.data.test) if test else None  # once, after training
+        return history, scores, seconds
 
     def add(self, contestant: Contestant, on_run: Callable | None = None, verbose: bool = False) -> Row:
         r"""Run ``contestant`` over every seed and enter it on the leaderboard.
@@ -159,12 +160,13 @@ class ShootoutResult:
         runs = Runs(contestant)
         for seed in self.seeds:
             try:
-                h, acc, seconds = self.run_one(contestant, seed)
+                h, (loss, acc), seconds = self.run_one(contestant, seed)
             except Exception as err:
                 raise ValueError(f"Contestant {contestant.label!r} failed with seed {seed}: "
                                  f"{type(err).__name__}: {err}") from None
             runs.histories.append(h)
             runs.test_accs.append(acc)
+            runs.test_losses.append(loss)
             runs.wall_times.append(seconds)
             if on_run is not None:
                 on_run(contestant.label, seed, h)

@@ -99,6 +99,10 @@ def tune_then_race(entries, data, *, tune_seeds=(0,), race_seeds=(1, 2, 3, 4, 5)
         if verbose:  # a diverged rate shows inf
             tried = ", ".join(f"{k:g}: {v:.3f} ({100 * a:.1f}%)" for k, (a, v) in scores.items())
             print(f"tuned {entry.label:<20} mean val loss (acc) by peak rate: {tried} -> {lr:g}")
+            if len(entry.rates) > 1 and lr in (min(entry.rates), max(entry.rates)):
+                side = "top" if lr == max(entry.rates) else "bottom"
+                print(f"  {entry.label}'s pick is the {side} of its grid: a rate beyond it was not tried, "
+                      f"so extend the grid past {lr:g}.")
     result = shootout(chosen, data, seeds=race_seeds, num_epochs=num_epochs, target_acc=target_acc,
                       batch_size=batch_size, model_fn=model_fn, verbose=verbose)
     result.rank_by, result.sealed, result.tuning = "val_acc", True, tuner.tuning

@@ -3,12 +3,19 @@
 CPU results differ bit for bit with torch's thread count, so a learner on an
 8-core laptop does not get the stored run's numbers. The verdicts must not
 change: a paired comparison that is "within noise" or whose CI "excludes 0",
-a shoot-out row that is "ahead", "behind" or a "tie", a tuned rate picked from
-a grid, and the epochs at which ``ReduceLROnPlateau`` reduced.
-:func:`extract_verdicts` reads them from a notebook's outputs;
+a shoot-out row that is "ahead", "behind" or a "tie", and a tuned rate picked
+from a grid. :func:`extract_verdicts` reads them from a notebook's outputs;
 :func:`check_verdicts` (``lrcourse verdicts``, ``make verdicts``) executes the
 notebooks again at another thread count and lists every verdict that differs
 from the stored run's.
+
+The epochs at which a seed's ``ReduceLROnPlateau`` cut are read too, as
+*decisions*, not verdicts: a cut turns on whether one validation loss beats
+the best by ``threshold``, so a seed whose loss lies near it can cut an epoch
+earlier or later on another machine. The check lists the decisions that moved
+apart from the verdicts, so a notebook's prose can be held to what it claims
+of them (that they depend on the seed and the machine), and only a verdict
+that differs fails it.
 """
 from __future__ import annotations
 
@@ -42,6 +49,11 @@ class Flip:
     key: str
     stored: str | None
     rerun: str | None
+
+    @property
+    def is_decision(self) -> bool:
+        """Whether this is a scheduler's decision (a plateau cut), not a verdict."""
+        return self.key.endswith(" reductions") or " reductions (" in self.key
 
 
 def _lines(nb):
@@ -141,18 +153,30 @@ def check_verdicts(names=None, threads: int = 1, folder=None, verbose: bool = Tr
         found = compare_verdicts(stored, rerun, py.stem)
         flips += found
         if verbose:
-            print(f"{py.stem}: {len(stored)} verdicts (stored: {_threads_of(stored_nb)}; re-run: "
-                  f"{_threads_of(rerun_nb)}), {len(found)} differ", flush=True)
+            decisions = sum(Flip(py.stem, k, None, None).is_decision for k in stored)
+            moved = sum(f.is_decision for f in found)
+            also = f"; {decisions} plateau decisions, {moved} moved" if decisions else ""
+            print(f"{py.stem}: {len(stored) - decisions} verdicts (stored: {_threads_of(stored_nb)}; re-run: "
+                  f"{_threads_of(rerun_nb)}), {len(found) - moved} differ{also}", flush=True)
     return flips
 
 
 def format_flips(flips: list[Flip]) -> str:
-    r"""The flips as lines for a person: notebook, what, stored verdict, re-run verdict.
+    r"""The flips as lines for a person: notebook, what, stored verdict, re-run verdict; decisions apart.
 
     Example:
-        >>> print(format_flips([Flip("08", "SGD + cosine", "behind", "tie")]))
+        >>> print(format_flips([Flip("08", "SGD + cosine", "behind", "tie"),
+        ...                     Flip("04", "seed 2 reductions", "epoch 4: 0.1 -> 0.01", "epoch 3: 0.1 -> 0.01")]))
         08  SGD + cosine: stored 'behind', re-run 'tie'
+        Plateau decisions that moved (not verdicts):
+        04  seed 2 reductions: stored 'epoch 4: 0.1 -> 0.01', re-run 'epoch 3: 0.1 -> 0.01'
     """
-    if not flips:
-        return "Every verdict is the same in both runs."
-    return "\n".join(f"{f.notebook}  {f.key}: stored {f.stored!r}, re-run {f.rerun!r}" for f in flips)
+    def lines(group):
+        return [f"{f.notebook}  {f.key}: stored {f.stored!r}, re-run {f.rerun!r}" for f in group]
+
+    verdicts = [f for f in flips if not f.is_decision]
+    decisions = [f for f in flips if f.is_decision]
+    out = lines(verdicts) or ["Every verdict is the same in both runs."]
+    if decisions:
+        out += ["Plateau decisions that moved (not verdicts):"] + lines(decisions)
+    return "\n".join(out)

@@ -104,3 +104,21 @@ def test_the_plot_shows_every_seed_apart_from_the_mean():
     assert len(set(dots[:, 1])) == 3 and min(dots[:, 1]) > mean_marker.get_ydata()[0]  # a band of their own
     low, high = ax.get_ylim()
     assert all(low < y < high for y in dots[:, 1])
+
+
+def test_the_seed_rule_asks_for_more_seeds_as_the_noise_grows_and_says_when_none_suffice():
+    from scipy import stats
+
+    from lrcourse.compare import half_width, seed_rule, seeds_needed
+
+    assert half_width(2.0, 5) == pytest.approx(stats.t.ppf(0.975, 4) * 2.0 / 5 ** 0.5)
+    calm, noisy = [0.030, 0.020, 0.025], [0.030, 0.005, 0.040]
+    assert seeds_needed(calm) < seeds_needed(noisy)
+    n = seeds_needed(noisy)
+    sd = float(np.std(noisy, ddof=1))
+    assert half_width(sd, n) <= abs(np.mean(noisy)) / 2 < half_width(sd, n - 1)
+    assert seeds_needed([0.01, -0.01, 0.001]) is None
+    with pytest.raises(ValueError, match="at least 2"):
+        seeds_needed([0.1])
+    null = paired_difference([1.0, 1.0, 1.0, 1.0], [1.01, 0.99, 1.001, 1.0])
+    assert "more than 40" in seed_rule(null)

@@ -8,7 +8,7 @@ import torch
 from lrcourse.data import MNISTData, Split, load_mnist
 from lrcourse.models import MnistCNN
 from lrcourse.results import Runs
-from lrcourse.shootout import Contestant, ShootoutResult, scoreboard
+from lrcourse.shootout import Contestant, ShootoutResult, scoreboard, shootout
 from lrcourse.tuning import Tunable, tune_then_race
 
 
@@ -35,10 +35,26 @@ def test_a_tuning_run_never_reads_the_test_split():
     log = []
     data = _tiny_mnist(log)
     r = ShootoutResult(data, (0,), 1, 64, 0.5, model_fn=lambda: MnistCNN(width=4))
-    history, test_acc, _ = r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0, test=False)
-    assert log == [] and test_acc is None and history.final("val_acc") is not None
-    r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0)  # a race run reads it, once
-    assert log
+    history, scores, _ = r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0, test=False)
+    assert log == [] and scores is None and history.final("val_acc") is not None
+    _, (loss, acc), _ = r.run_one(Contestant("SGD", _sgd(0.05).make_optimizer), seed=0)  # a race run reads it, once
+    assert log and loss > 0 and 0 <= acc <= 1
+
+
+def test_a_race_records_each_runs_test_loss_and_compares_it():
+    from lrcourse.compare import compare_runs
+    from lrcourse.train import evaluate
+
+    data = _tiny_mnist()
+    kept = []
+    model_fn = lambda: kept.append(MnistCNN(width=4)) or kept[-1]
+    r = shootout([_sgd(0.05), Contestant("slow", _sgd(0.001).make_optimizer)], data, seeds=(0, 1), num_epochs=1,
+                 verbose=False, model_fn=model_fn)
+    trained = [m for m in kept if next(m.parameters()).grad is not None]
+    assert r.runs[""].test_losses == [evaluate(m, data.test)[0] for m in trained[:2]]
+    c = compare_runs(r, "", "slow", "test_loss")
+    assert c.metric == "test loss" and not c.higher_is_better and c.resolution is None
+    assert list(c.diffs) == [b - a for a, b in zip(r.runs[""].test_losses, r.runs["slow"].test_losses)]
 
 
 def test_tuning_keeps_the_best_validation_rate_and_never_a_runaway_one():
@@ -46,6 +62,13 @@ def test_tuning_keeps_the_best_validation_rate_and_never_a_runaway_one():
                        num_epochs=1, model_fn=lambda: MnistCNN(width=4), verbose=False)
     chosen, scores = r.tuning["SGD"]
     assert chosen == 0.01 and scores[1e6][0] < scores[0.01][0]  # -inf when fit stopped on a NaN loss
+
+
+def test_a_pick_at_the_edge_of_its_grid_is_said_aloud(capsys):
+    r = tune_then_race([Tunable("SGD", _sgd, (1e6, 0.01))], _tiny_mnist(), tune_seeds=(0,), race_seeds=(1,),
+                       num_epochs=1, model_fn=lambda: MnistCNN(width=4))
+    out = capsys.readouterr().out
+    assert r.tuning["SGD"][0] == 0.01 and "SGD's pick is the bottom of its grid" in out and "past 0.01" in out
 
 
 def test_tuning_averages_its_seeds_and_picks_the_lowest_mean_validation_loss():

@@ -85,3 +85,14 @@ def test_solution_cells_are_not_read():
     out = nbformat.v4.new_output("stream", name="stdout", text="epoch 6: x; so lr 0.1 -> 0.05\n")
     nb.cells.append(nbformat.v4.new_code_cell("", outputs=[out], metadata={"tags": ["solution"]}))
     assert extract_verdicts(nb) == extract_verdicts(_nb(STORED))
+
+
+def test_a_moved_plateau_cut_is_a_decision_listed_apart_and_only_a_verdict_fails():
+    from lrcourse.verdicts import Flip, format_flips
+
+    cut = Flip("04", "seed 2 reductions", "epoch 4: 0.1 -> 0.01", "epoch 3: 0.1 -> 0.01")
+    verdict = Flip("04", "test loss, B − A", "B is better", "within noise")
+    assert cut.is_decision and not verdict.is_decision
+    text = format_flips([cut])
+    assert text.startswith("Every verdict is the same") and "Plateau decisions that moved" in text
+    assert format_flips([verdict, cut]).index("test loss") < format_flips([verdict, cut]).index("Plateau")
