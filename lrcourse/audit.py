@@ -19,20 +19,20 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+import weakref
+from contextlib import contextmanager
 
 import numpy as np
 import torch
-from torch.optim.lr_scheduler import CosineAnnealingLR, CyclicLR, LRScheduler, OneCycleLR, ReduceLROnPlateau
+from torch.optim.lr_scheduler import CyclicLR, LRScheduler, OneCycleLR, ReduceLROnPlateau
 
-from .audit_rules import AuditReport, Trace, diagnose
+from .audit_rules import AuditReport, Trace, diagnose, schedule_length, shared_peak
 from .pitfalls import PITFALLS
 
-__all__ = ["watch", "ScheduleAudit", "AuditWarning"]
+__all__ = ["watch", "paused", "ScheduleAudit", "AuditWarning"]
 
-#: the keys a scheduler owns in a param group (so two groups may differ there and still be "identical")
-_SCHEDULER_KEYS = {"params", "lr", "initial_lr", "max_lr", "min_lr", "momentum", "betas", "base_momentum",
-                   "max_momentum", "param_names"}
-
+#: the audits watching each optimizer now (weakly keyed: an optimizer that is gone takes its entry along)
+_ACTIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 class AuditWarning(UserWarning):
     """Raised as a warning when the audit predicts that torch is about to stop the run."""
@@ -40,30 +40,6 @@ class AuditWarning(UserWarning):
 
 def _rates(optimizer) -> list[float]:
     return [float(g["lr"]) for g in optimizer.param_groups]
-
-
-def _length(scheduler):
-    if isinstance(scheduler, OneCycleLR):
-        return ("total_steps", int(scheduler.total_steps))
-    if isinstance(scheduler, CosineAnnealingLR):
-        return ("T_max", int(scheduler.T_max))
-    return None
-
-
-def _shared_peak(optimizer, scheduler):
-    """The one peak of several identical groups under OneCycleLR/CyclicLR, or None."""
-    groups = optimizer.param_groups
-    if len(groups) < 2:
-        return None
-    if isinstance(scheduler, OneCycleLR):
-        peaks = [float(g["max_lr"]) for g in groups]
-    elif isinstance(scheduler, CyclicLR):
-        peaks = [float(p) for p in scheduler.max_lrs]
-    else:
-        return None
-    rest = [{k: v for k, v in g.items() if k not in _SCHEDULER_KEYS} for g in groups]
-    same = all(r == rest[0] for r in rest) and all(math.isclose(p, peaks[0]) for p in peaks)
-    return peaks[0] if same else None
 
 
 def _check_inputs(optimizer, scheduler, steps_per_epoch, num_epochs) -> list:
@@ -102,21 +78,24 @@ class ScheduleAudit:
         [0.1, 0.05, 0.025]
     """
 
-    def __init__(self, optimizer, schedulers: list, steps_per_epoch=None, num_epochs=None, step_per=None):
+    def __init__(self, optimizer, schedulers: list, steps_per_epoch=None, num_epochs=None, step_per=None,
+                 held_before=None):
         self.optimizer, self.schedulers = optimizer, schedulers
         self.step_per = step_per
         main = schedulers[-1] if schedulers else None
         held = _rates(optimizer)
         last = [float(x) for x in main.get_last_lr()] if main is not None else held
         self.trace = Trace(
-            scheduler=type(main).__name__ if main is not None else None, length=_length(main),
+            scheduler=type(main).__name__ if main is not None else None, length=schedule_length(main),
             last_epoch=getattr(main, "last_epoch", 0), start_epoch=getattr(main, "last_epoch", 0),
             optimizer_had_state=bool(optimizer.state), plateau=isinstance(main, ReduceLROnPlateau),
             held_vs_scheduler=None if np.allclose(held, last, rtol=1e-9) else (held[0], last[0]),
-            shared_peak=_shared_peak(optimizer, main), steps_per_epoch=steps_per_epoch, num_epochs=num_epochs)
+            shared_peak=shared_peak(optimizer, main), steps_per_epoch=steps_per_epoch, num_epochs=num_epochs,
+            continuous_start=held_before is not None and np.allclose(held_before, held, rtol=1e-9))
         self._snapshot = self._copy_for_intended(main)
         self._expected = held  # the rates the last watched step left in the optimizer
         self._in_step = 0
+        self._paused = 0
         self._stepped = set()  # the schedulers stepped since the last optimizer step
         self._n_o = self._s_after_first_o = 0
         self._handles = [optimizer.register_step_pre_hook(self._pre_hook),
@@ -124,17 +103,23 @@ class ScheduleAudit:
         self._classes = [(s, type(s)) for s in schedulers]
         for s in schedulers:
             s.__class__ = self._audited_class(type(s))
+        _ACTIVE.setdefault(optimizer, []).append(self)
 
     # ------------------------------------------------------------------ recording
     def _pre_hook(self, optimizer, args, kwargs):
+        if self._paused:
+            return
         now = _rates(optimizer)
         changed = any(abs(a - b) > 1e-12 * abs(b) for a, b in zip(now, self._expected))
         if self.schedulers and changed:  # with no scheduler watched, the rates are the loop's own
-            self.trace.jumps.append((len(self.trace.rates) + 1, self._expected[0], now[0]))
+            if "s" in self.trace.events:  # before the first watched step, a rate set by hand is a warmup
+                self.trace.jumps.append((len(self.trace.rates) + 1, self._expected[0], now[0]))
             self._expected = now
         self.trace.rates.append(now)
 
     def _post_hook(self, optimizer, args, kwargs):
+        if self._paused:
+            return
         self.trace.events.append("o")
         self._stepped = set()
         self._n_o += 1
@@ -143,6 +128,8 @@ class ScheduleAudit:
         audit = self
 
         def step(sched, *args, **kwargs):
+            if audit._paused:
+                return cls.step(sched, *args, **kwargs)
             audit._in_step += 1
             try:
                 return cls.step(sched, *args, **kwargs)
@@ -156,7 +143,11 @@ class ScheduleAudit:
             if audit._in_step == 0:
                 audit.trace.get_lr_calls.append((float(out[0]), float(sched.optimizer.param_groups[0]["lr"])))
             return out
-        return type(cls.__name__, (cls,), {"step": step, "get_lr": get_lr, "__module__": cls.__module__})
+        def state_dict(sched):  # a checkpoint: the schedule may go on in another run
+            audit.trace.saved = True
+            return cls.state_dict(sched)
+        return type(cls.__name__, (cls,), {"step": step, "get_lr": get_lr, "state_dict": state_dict,
+                                           "__module__": cls.__module__})
 
     def _after_scheduler_step(self, sched):
         t = self.trace
@@ -320,6 +311,8 @@ class ScheduleAudit:
         for h in self._handles:
             h.remove()
         self._handles = []
+        if self in _ACTIVE.get(self.optimizer, []):
+            _ACTIVE[self.optimizer].remove(self)
         for s, cls in self._classes:
             s.__class__ = cls
         self._classes = []
@@ -333,7 +326,7 @@ class ScheduleAudit:
 
 
 def watch(optimizer, scheduler=None, *, steps_per_epoch: int | None = None, num_epochs: int | None = None,
-          step_per: str | None = None) -> ScheduleAudit:
+          step_per: str | None = None, held_before=None) -> ScheduleAudit:
     r"""Start watching the rates ``optimizer`` really uses under ``scheduler``: one line before your loop.
 
     Args:
@@ -345,6 +338,9 @@ def watch(optimizer, scheduler=None, *, steps_per_epoch: int | None = None, num_
         num_epochs (int, optional): epochs of the run. Default: ``None``.
         step_per (str, optional): ``"batch"`` or ``"epoch"``: how you mean to step the scheduler,
             for the intended curve. Default: guessed from the schedule's size and class.
+        held_before (list of float, optional): the rates the optimizer held just before the scheduler
+            was built, if known: a scheduler that kept them, on an optimizer that had stepped, takes
+            over (a cooldown branched from a checkpoint) rather than starts again. Default: ``None``.
 
     Returns:
         ScheduleAudit: call ``report()`` and ``plot()``; use it as a context manager, or ``close()`` it.
@@ -362,4 +358,32 @@ def watch(optimizer, scheduler=None, *, steps_per_epoch: int | None = None, num_
     schedulers = _check_inputs(optimizer, scheduler, steps_per_epoch, num_epochs)
     if step_per not in (None, "batch", "epoch"):
         raise ValueError(f"step_per must be None, 'batch' or 'epoch', got {step_per!r}.")
-    return ScheduleAudit(optimizer, schedulers, steps_per_epoch, num_epochs, step_per)
+    from .audit_notebooks import release
+
+    release(schedulers)  # watched here, so not by the notebooks' automatic audit as well
+    return ScheduleAudit(optimizer, schedulers, steps_per_epoch, num_epochs, step_per, held_before)
+
+
+@contextmanager
+def paused(optimizer):
+    r"""Inside the block, the audits watching ``optimizer`` record nothing: for a detour that is not the loop.
+
+    :meth:`lrcourse.finder.LRFinder.range_test` runs its sweep inside it: the sweep sets
+    the rate by hand, then puts the optimizer and scheduler back as they were.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> audit = watch(opt)
+        >>> with paused(opt):
+        ...     opt.step()
+        >>> opt.step(); len(audit.rates)
+        1
+    """
+    audits = list(_ACTIVE.get(optimizer, []))
+    for a in audits:
+        a._paused += 1
+    try:
+        yield
+    finally:
+        for a in audits:
+            a._paused -= 1

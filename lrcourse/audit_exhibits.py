@@ -202,11 +202,11 @@ def _warmup_zero(fixed):
 EXHIBITS = [
     Exhibit("a loop that never trains, read with get_lr()", 1, ("never_changed", "get_lr"), _silent),
     Exhibit("scheduler.step() before optimizer.step()", 2, ("step_order",), _scheduler_first),
-    Exhibit("AMP: the scaler skips optimizer steps", 2, ("per_micro_batch",), _amp),
+    Exhibit("AMP: the scaler skips optimizer steps", 2, ("extra_scheduler_steps",), _amp),
     Exhibit("OneCycleLR sized in batches, stepped per epoch", 3, ("units",), _one_cycle_per_epoch),
     Exhibit("OneCycleLR sized in epochs, stepped per batch", 3, ("units",), _one_cycle_in_epochs),
     Exhibit("CosineAnnealingLR sized in epochs, stepped per batch", 3, ("units",), _cosine_units),
-    Exhibit("gradient accumulation, stepped per micro-batch", 4, ("per_micro_batch",), _accumulation),
+    Exhibit("gradient accumulation, stepped per micro-batch", 4, ("extra_scheduler_steps",), _accumulation),
     Exhibit("resumed without the scheduler's state", 6, ("restarted",), _resume),
     Exhibit("one max_lr for two parameter groups", 7, ("one_max_lr",), _group_rates),
     Exhibit("a LambdaLR warmup from rate 0", 8, ("warmup_zero",), _warmup_zero),

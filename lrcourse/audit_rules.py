@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import torch
+from torch.optim.lr_scheduler import CosineAnnealingLR, CyclicLR, OneCycleLR
+
 from .pitfalls import PITFALLS, Pitfall
 
-__all__ = ["Trace", "Finding", "AuditReport", "diagnose"]
+__all__ = ["Trace", "Finding", "AuditReport", "diagnose", "schedule_length", "shared_peak"]
 
 
 @dataclass
@@ -37,6 +40,10 @@ class Trace:
         num_epochs (int or None): epochs of the run, if given.
         predicted (str or None): a prediction made during the run (an overrun to come).
         intended_changes (bool or None): whether the intended curve changes over the run.
+        saved (bool): the scheduler's ``state_dict()`` was read: a checkpoint, so the run may go on elsewhere.
+        continuous_start (bool): the scheduler, when built, kept the rate the optimizer held (known only
+            when the audit saw the optimizer before the scheduler was built): a new schedule taking
+            over, such as a cooldown branched from a checkpoint, not a schedule starting again.
 
     Example:
         >>> Trace(rates=[[0.1], [0.1]], events=["o", "o"]).scheduler is None
@@ -59,6 +66,8 @@ class Trace:
     num_epochs: int | None = None
     predicted: str | None = None
     intended_changes: bool | None = None
+    saved: bool = False
+    continuous_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ def _fmt(x: float) -> str:
 
 
 def _order_rules(t: Trace, n_o: int, n_s: int) -> list[tuple[str, str]]:
-    """step_order and per_micro_batch, from the order of the calls."""
+    """step_order and extra_scheduler_steps, from the order of the calls."""
     if not n_s or not n_o:
         return []
     gaps, since = [], 0  # the scheduler steps that came with no optimizer step since the last one
@@ -156,16 +165,16 @@ def _order_rules(t: Trace, n_o: int, n_s: int) -> list[tuple[str, str]]:
         return []
     late = [g for g in gaps if g >= n_s // 2]  # accumulation skips all through the run, a scaler mostly early
     if n_s >= 1.5 * n_o and len(late) >= 0.4 * (n_s - n_s // 2):
-        return [("per_micro_batch", f"scheduler.step() ran {n_s} times for {n_o} optimizer steps, about "
+        return [("extra_scheduler_steps", f"scheduler.step() ran {n_s} times for {n_o} optimizer steps, about "
                                     f"{n_s / n_o:.3g} per optimizer step, all through the run: the schedule runs "
                                     f"{n_s / n_o:.3g} times too fast (stepped per micro-batch?)")]
-    return [("per_micro_batch", f"{len(gaps)} of the {n_s} scheduler steps came with no optimizer step since the "
+    return [("extra_scheduler_steps", f"{len(gaps)} of the {n_s} scheduler steps came with no optimizer step since the "
                                 "previous one: the optimizer skipped those steps (GradScaler after an overflow?), "
                                 f"so the schedule ran {len(gaps)} steps ahead of it")]
 
 
 def _units_rules(t: Trace, n_o: int, names: set) -> list[tuple[str, str]]:
-    if t.length is None or "per_micro_batch" in names:
+    if t.length is None or "extra_scheduler_steps" in names:
         return []
     name, size = t.length
     calls = t.last_epoch
@@ -176,7 +185,7 @@ def _units_rules(t: Trace, n_o: int, names: set) -> list[tuple[str, str]]:
                           "climbs back up (or OneCycleLR raises)")]
     total = (t.steps_per_epoch * t.num_epochs) if t.steps_per_epoch and t.num_epochs else None
     done = total is None or n_o >= total
-    if done and n_o > 1 and calls - t.start_epoch <= size / 2 and calls < size:
+    if done and n_o > 1 and not t.saved and calls - t.start_epoch <= size / 2 and calls < size:
         return [("units", f"{name}={size}, but the run stepped the scheduler {calls - t.start_epoch} times in "
                           f"{n_o} optimizer steps: it walked {calls} of the {size} steps of its curve")]
     return []
@@ -214,9 +223,10 @@ def diagnose(t: Trace) -> list[Finding]:
                      f"({_fmt(differ[0][0])} where it held {_fmt(differ[0][1])})")
         found.append(("get_lr", seen))
     found += _order_rules(t, n_o, n_s)
-    restarted = t.optimizer_had_state and t.start_epoch == 0 or t.held_vs_scheduler is not None or t.jumps
+    fresh = t.optimizer_had_state and t.start_epoch == 0 and not t.continuous_start
+    restarted = fresh or t.held_vs_scheduler is not None or t.jumps
     found += [] if restarted else _units_rules(t, n_o, {k for k, _ in found})
-    if t.optimizer_had_state and t.start_epoch == 0 and t.scheduler is not None and not t.plateau:
+    if fresh and t.scheduler is not None and not t.plateau:
         found.append(("restarted", "the optimizer had already stepped (its state was loaded or kept) but the "
                                    "scheduler starts at last_epoch = 0: its schedule starts again"))
     elif t.held_vs_scheduler is not None:
@@ -240,3 +250,46 @@ def diagnose(t: Trace) -> list[Finding]:
     for key, seen in found:
         merged.setdefault(key, []).append(seen)
     return [Finding(PITFALLS[k], "; ".join(merged[k])) for k in sorted(merged, key=order.index)]
+
+
+#: the keys a scheduler owns in a param group (so two groups may differ there and still be "identical")
+_SCHEDULER_KEYS = {"params", "lr", "initial_lr", "max_lr", "min_lr", "momentum", "betas", "base_momentum",
+                   "max_momentum", "param_names"}
+
+
+def schedule_length(scheduler):
+    r"""``(name, value)`` of a schedule's size in steps: ``total_steps`` of OneCycleLR, ``T_max`` of a cosine; else ``None``.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> schedule_length(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10))
+        ('T_max', 10)
+    """
+    if isinstance(scheduler, OneCycleLR):
+        return ("total_steps", int(scheduler.total_steps))
+    if isinstance(scheduler, CosineAnnealingLR):
+        return ("T_max", int(scheduler.T_max))
+    return None
+
+
+def shared_peak(optimizer, scheduler):
+    r"""The one peak that several parameter groups, identical but for their parameters, share under
+    OneCycleLR or CyclicLR; else ``None``.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> shared_peak(opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)) is None
+        True
+    """
+    groups = optimizer.param_groups
+    if len(groups) < 2:
+        return None
+    if isinstance(scheduler, OneCycleLR):
+        peaks = [float(g["max_lr"]) for g in groups]
+    elif isinstance(scheduler, CyclicLR):
+        peaks = [float(p) for p in scheduler.max_lrs]
+    else:
+        return None
+    rest = [{k: v for k, v in g.items() if k not in _SCHEDULER_KEYS} for g in groups]
+    same = all(r == rest[0] for r in rest) and all(math.isclose(p, peaks[0]) for p in peaks)
+    return peaks[0] if same else None

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .audit import paused
 from .data import MNISTData, Split
 from .suggest import METHODS, SmoothedLoss, check_sweep, smooth_losses, suggest_lr, suggest_max_lr, sweep_lrs
 from .models import default_loss
@@ -188,10 +189,11 @@ class LRFinder:
                              beta=beta, diverge_th=diverge_th, validation=val is not None)
         batches = batches_forever(train, batch_size, torch.Generator().manual_seed(seed))
         saved, self._loss = self._snapshot(), self.criterion
-        try:
+        try:  # a schedule audit watching this optimizer records nothing of the sweep, a detour it then undoes
             self.model.train()
-            self.message = self._sweep(sweep_lrs(start_lr, end_lr, num_iter, step_mode), batches, val, device,
-                                       smoother, diverge_th)
+            with paused(self.optimizer):
+                self.message = self._sweep(sweep_lrs(start_lr, end_lr, num_iter, step_mode), batches, val, device,
+                                           smoother, diverge_th)
         finally:
             self._restore(saved)
         if verbose:

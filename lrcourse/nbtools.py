@@ -98,7 +98,8 @@ def tidy_notebook(nb) -> None:
             attrs["_data_url"] = _small_png(attrs["_data_url"])
 
 
-def execute_notebook(py, timeout: int = 600, threads: int | None = None, env: dict | None = None):
+def execute_notebook(py, timeout: int = 600, threads: int | None = None, env: dict | None = None,
+                     before: str | None = None, after: str | None = None):
     r"""Execute one notebook from its ``.py`` source in a fresh kernel, with its folder as working directory.
 
     Args:
@@ -108,6 +109,8 @@ def execute_notebook(py, timeout: int = 600, threads: int | None = None, env: di
             read by :func:`~lrcourse.setup_notebook`). Default: torch's own choice.
         env (dict, optional): more environment variables for the kernel, such as
             ``LRCOURSE_DATA``. Default: none.
+        before, after (str, optional): code run as an extra first or last cell (the
+            notebook's own cells keep their order). Default: none.
 
     Returns:
         (nb, seconds, peak_mb): the executed notebook, the wall time, and the kernel's
@@ -122,8 +125,12 @@ def execute_notebook(py, timeout: int = 600, threads: int | None = None, env: di
     import jupytext
     from nbclient import NotebookClient
 
+    import nbformat
+
     py = Path(py)
     nb = jupytext.read(py)
+    nb.cells = ([nbformat.v4.new_code_cell(before)] if before else []) + nb.cells + (
+        [nbformat.v4.new_code_cell(after)] if after else [])
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(py.parent)}})
     watch = {}

@@ -6,12 +6,16 @@ plain SGD wherever it appears and ``"sgd_momentum"`` is SGD with momentum 0.9.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Iterable
 
 import torch
 
 __all__ = ["OPTIMIZERS", "MOMENTUM", "make_optimizer", "probe_optimizer", "momentum_of", "optimizer_label",
-           "check_optimizer"]
+           "check_optimizer", "is_probe"]
+
+#: the optimizers :func:`probe_optimizer` built (weakly held: they go when their curve is drawn)
+_PROBES: weakref.WeakSet = weakref.WeakSet()
 
 #: the momentum of ``"sgd_momentum"`` (the course's SGD runs on MNIST from 02 on use it)
 MOMENTUM = 0.9
@@ -85,7 +89,19 @@ def probe_optimizer(name: str = "sgd_momentum", lr: float = 0.1) -> torch.optim.
         >>> probe_optimizer("sgd", 0.5).param_groups[0]["lr"]
         0.5
     """
-    return make_optimizer(name, [torch.nn.Parameter(torch.zeros(1))], lr)
+    optimizer = make_optimizer(name, [torch.nn.Parameter(torch.zeros(1))], lr)
+    _PROBES.add(optimizer)
+    return optimizer
+
+
+def is_probe(optimizer) -> bool:
+    r"""Whether ``optimizer`` came from :func:`probe_optimizer`: it draws curves, it trains nothing.
+
+    Example:
+        >>> is_probe(probe_optimizer()), is_probe(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1))
+        (True, False)
+    """
+    return optimizer in _PROBES
 
 
 def momentum_of(group: dict) -> float | None:

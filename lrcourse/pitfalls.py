@@ -60,7 +60,7 @@ PITFALLS: dict[str, Pitfall] = {p.key: p for p in (
             "after every batch, num_epochs when it steps once per epoch",
             (_GH + "CodefyUI/CodefyUI/issues/244", _GH + "vLAR-group/GrowSP/issues/11",
              _GH + "deepcam-cn/FaceQuality/issues/10"), 3),
-    Pitfall("per_micro_batch", "the scheduler stepped when the optimizer did not: per micro-batch under gradient "
+    Pitfall("extra_scheduler_steps", "the scheduler stepped when the optimizer did not: per micro-batch under gradient "
                                "accumulation, or while the optimizer skipped steps (AMP's GradScaler)",
             "the schedule runs ahead of the optimizer (k times too fast with k micro-batches per step); "
             "torch warns that lr_scheduler.step() came before optimizer.step()",

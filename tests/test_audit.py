@@ -212,8 +212,8 @@ def test_a_warmup_that_starts_above_zero_is_not_named():
 @pytest.mark.parametrize("events, expected", [
     ("so" * 4, "step_order"),  # the scheduler first, the run ends on the optimizer
     ("s" + "os" * 4, None),  # one skipped optimizer step at the start, right order
-    ("sos" * 4, "per_micro_batch"),  # two scheduler steps per optimizer step, all through
-    ("ssss" + "os" * 6, "per_micro_batch"),  # a scaler that skipped the first 4 steps
+    ("sos" * 4, "extra_scheduler_steps"),  # two scheduler steps per optimizer step, all through
+    ("ssss" + "os" * 6, "extra_scheduler_steps"),  # a scaler that skipped the first 4 steps
     ("os" * 5, None),
 ])
 def test_the_order_rules_on_written_traces(events, expected):
@@ -222,7 +222,7 @@ def test_the_order_rules_on_written_traces(events, expected):
               last_epoch=events.count("s"))
     names = {f.pitfall.key for f in diagnose(t)}
     if expected is None:
-        assert names <= {"per_micro_batch"} and ("per_micro_batch" in names) == events.startswith("so")
+        assert names <= {"extra_scheduler_steps"} and ("extra_scheduler_steps" in names) == events.startswith("so")
     else:
         assert expected in names
 
@@ -255,3 +255,73 @@ def test_the_steps_a_scaler_skipped_are_counted():
         broken, fixed = amp.run(False), amp.run(True)
     assert broken.skipped_steps == broken.trace.events.count("s") - len(broken.rates) > 0
     assert fixed.skipped_steps == 0 and len(fixed.rates) == len(broken.rates)
+
+
+def _steps(model, opt, n):
+    for x, y in probe_batches(n):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+
+
+def test_a_cooldown_that_takes_over_the_held_rate_is_no_restart_but_a_schedule_that_jumps_is():
+    def branch(start_factor):
+        model, opt = _sgd(0.05, momentum=0.9)
+        _steps(model, opt, 4)  # the optimizer has stepped: momentum buffers
+        held = [g["lr"] for g in opt.param_groups]
+        cooldown = torch.optim.lr_scheduler.LinearLR(opt, start_factor=start_factor, end_factor=0.0, total_iters=4)
+        with watch(opt, cooldown, held_before=held) as audit:
+            train_loop(model, opt, cooldown, probe_batches(2), 2)
+        return audit.report().names
+
+    assert "restarted" not in branch(1.0)  # WSD: the cooldown starts at the rate the run held
+    assert "restarted" in branch(0.1)  # the rate jumped when the scheduler was built
+
+
+def test_a_rate_set_by_hand_before_the_scheduler_takes_over_is_a_warmup_not_a_restart():
+    model, opt = _sgd(0.1 / 3)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    with watch(opt, plateau) as audit:
+        for epoch, loss in enumerate([2.0, 1.0, 0.9, 0.95, 0.96], start=1):
+            _steps(model, opt, 1)
+            if epoch < 3:
+                for g in opt.param_groups:
+                    g["lr"] = 0.1 * (epoch + 1) / 3  # the warmup, by hand
+            else:
+                plateau.step(loss)
+        assert "restarted" not in audit.report().names
+        for g in opt.param_groups:
+            g["lr"] = 1.0  # by hand, after the scheduler took over
+        _steps(model, opt, 1)
+    assert "restarted" in audit.report().names
+
+
+def test_a_range_test_on_a_watched_optimizer_is_not_part_of_the_loop():
+    from lrcourse.audit import paused
+    from lrcourse.data import Split
+    from lrcourse.finder import LRFinder
+
+    model, opt = _sgd(0.1, momentum=0.9)
+    sched = StepLR(opt, step_size=2, gamma=0.5)
+    x = torch.linspace(-1, 1, 64).view(-1, 1)
+    with watch(opt, sched) as audit:
+        train_loop(model, opt, sched, probe_batches(2), 2, per="epoch")
+        LRFinder(model, opt, torch.nn.MSELoss(), scheduler=sched).range_test(Split(x, 2 * x), num_iter=20,
+                                                                              verbose=False)
+        train_loop(model, opt, sched, probe_batches(2), 2, per="epoch")
+        with paused(opt):
+            opt.step()  # not recorded either
+    assert len(audit.rates) == 8 and audit.report().names == set()
+
+
+def test_a_schedule_checkpointed_half_way_is_not_called_sized_in_another_unit():
+    def half_run(checkpoint):
+        model, opt = _sgd()
+        sched = CosineAnnealingLR(opt, T_max=10)
+        with watch(opt, sched) as audit:
+            train_loop(model, opt, sched, probe_batches(2), 3, per="epoch")
+            if checkpoint:
+                sched.state_dict()  # saved: the run goes on elsewhere
+        return audit.report().names
+
+    assert "units" in half_run(False) and "units" not in half_run(True)

@@ -28,7 +28,7 @@ def test_one_module_per_concern():
     layout = ("device", "data", "mnist_files", "models", "optim", "train", "toy", "shootout", "schedules",
               "specs", "curves", "compare", "finder", "suggest", "plots", "tables", "widgets", "checks", "doctor",
               "tuning", "nbtools", "runtimes", "exercise_cells", "prose", "verdicts", "lockfile", "memory", "bench", "benchmarks", "cli",
-              "__main__", "pitfalls", "audit", "audit_rules", "audit_exhibits", "audit_bench")
+              "__main__", "pitfalls", "audit", "audit_rules", "audit_exhibits", "audit_bench", "audit_notebooks")
     assert set(layout) <= set(MODULES), sorted(set(layout) - set(MODULES))
     for package in ("widgets", "checks"):
         assert (PACKAGE / package / "__init__.py").is_file(), f"lrcourse.{package} must be a package"
