@@ -420,7 +420,7 @@ for label, runs in result.histories.items():
 # says so. The code reads the rate just before each `optimizer.step()`, with
 # `StepLR(step_size=1, gamma=0.5)`:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 def rates_used(scheduler_first, num_epochs=4):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
@@ -452,7 +452,7 @@ for w in caught:
 # to inspect the most recent rate you should use `get_last_lr()` instead. Here is
 # `StepLR(step_size=3, gamma=0.5)`, with three readings after each epoch:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
 scheduler = StepLR(optimizer, step_size=3, gamma=0.5)
 with warnings.catch_warnings(record=True) as caught:

@@ -185,8 +185,9 @@ plt.show()
 # `gamma=0.1` the loss goes flat after a few epochs.
 #
 # **The budget.** A step moves the weights by about `lr` times something of the size of the
-# gradient (for Adam, by about `lr` per weight), so the sum of the rates over the run, Σlr,
-# bounds how far training can take the weights. Sum the rates each run used:
+# gradient (for Adam, by about `lr` per weight), so the sum of the rates over the run, Σlr, is
+# the budget that sets the scale of how far training can take the weights. Sum the rates each run
+# used:
 
 # %% tags=["nbval-check-output"]
 for label, record in [("gamma=0.1", gamma_01), ("gamma=0.9", gamma_09)]:
@@ -226,10 +227,10 @@ print(f"val loss {val_before[0]:.4f} -> {val_after[0]:.4f}, val acc {val_before[
 # %% [markdown]
 # The weights did not move at all (0.0e+00), but the running mean of the first BatchNorm layer
 # moved by 1.2e-02, and the validation loss changed from 0.2632 to 0.2643 (accuracy 0.940 to
-# 0.938: one validation digit). That, not learning, is why the `gamma=0.1` run's validation
-# accuracy still wobbles between 0.938 and 0.940 in the late epochs, at rates down to 1e-11:
-# each epoch re-estimates the BatchNorm statistics from its own batches. (To freeze them too, put
-# the BatchNorm layers in eval mode.)
+# 0.938: one validation digit). So the statistics alone can move the accuracy by a digit, and the
+# `gamma=0.1` run's wobble between 0.938 and 0.940 in the late epochs, at rates down to 1e-11,
+# need not be learning: each epoch re-estimates the BatchNorm statistics from its own batches.
+# (To freeze them too, put the BatchNorm layers in eval mode.)
 
 # %% [markdown]
 # ## 2. Σlr, Robbins–Monro, and the schedules that never freeze
@@ -479,7 +480,7 @@ print(seed_rule(shape_test))
 # the pilot's noise held up: over all 8 seeds the SD of its differences is 0.0010 and the
 # half-width 0.0008, about a quarter of the mean difference. For the test loss it did not: over
 # all 8 seeds the mean difference shrank from the pilot's +0.0022 to +0.0014 and the SD grew from
-# 0.0013 to 0.0020, so the CI below covers 0.
+# 0.0013 to 0.0020, so its CI above covers 0.
 #
 # What the cells above show, on the offline sample (3,500 training digits, 1,000 test digits),
 # 8 paired seeds, 4 epochs of SGD with momentum from `lr=0.05`:
@@ -493,14 +494,14 @@ print(seed_rule(shape_test))
 #   decay spends more early and ends at a higher last rate (0.0165 against 0.0125 in epoch 4):
 #   that is the direction the noise floor of notebook 02 predicts, a higher last rate, a higher
 #   loss. These runs do not separate the last rate from the rest of the two paths.
-# - **On the test set the shapes are within noise, and the bound is tight**: the test loss is
+# - **On the test set the shapes are within noise**: the test loss is
 #   +0.0014 with the exponential shape (95% CI -0.0003 to +0.0030), higher on 7 of 8 seeds but with
 #   a CI that covers 0. So with 95% confidence the exponential shape raised the test loss by at
 #   most 0.0030, or lowered it by at most 0.0003. The mean test accuracies, 95.16% and 95.28%, are
 #   about one test digit apart.
 #
 # So at a matched budget the shape of the decay still shows, in the training loss the schedule
-# was built to lower; on new digits, the two shapes are within a few thousandths of a unit of loss.
+# was built to lower; on new digits, their test losses differ by less than 0.0030 with 95% confidence.
 
 # %% [markdown]
 # ## Exercises

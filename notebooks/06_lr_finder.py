@@ -395,7 +395,7 @@ plt.show()
 torch.manual_seed(0)
 model = MnistCNN()
 optimizer = torch.optim.SGD(model.parameters(), lr=max_lr, momentum=0.9)
-scheduler = OneCycleLR(optimizer, max_lr=max_lr, total_steps=total_steps)
+scheduler = OneCycleLR(optimizer, max_lr=max_lr, total_steps=mnist.train.num_batches(64))  # one epoch
 fit(model, mnist, optimizer, scheduler, num_epochs=1, progress=False)
 weights_before = copy.deepcopy(model.state_dict())
 optimizer_before = copy.deepcopy(optimizer.state_dict())

@@ -189,7 +189,7 @@ check("07.fix_step_order", scheduler_first, expect_pass=False)
 # the right order, yet torch warns. On the CPU we force the overflows with a huge `init_scale`,
 # and warm up over 8 steps with `LinearLR`:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 def amp_loop(model, optimizer, scheduler, batches, num_epochs):
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 127)  # overflows at first, like fp16
     for epoch in range(num_epochs):
@@ -572,7 +572,7 @@ plt.show()
 # optimizer that no scheduler has touched yet. Here is one, a plain new `SGD`, first as it is built,
 # then after loading the optimizer's state saved after epoch 5:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 fresh = torch.optim.SGD(linear_model().parameters(), lr=0.02, momentum=0.9)
 print("'initial_lr' in the fresh optimizer's param group:", "initial_lr" in fresh.param_groups[0])
 try:
@@ -758,7 +758,7 @@ check("07.fix_warmup_zero", fixed_warmup_zero)
 # Here it watches each broken exhibit of this notebook and its fix: the same loops on the same tiny
 # problems, kept in `lrcourse.audit_exhibits`.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 from lrcourse.audit import watch
 from lrcourse.audit_exhibits import audit_exhibits
 from lrcourse.pitfalls import PITFALLS
@@ -839,7 +839,7 @@ check("07.spot_wrong_curves", wrong_curves)
 # to train with one cycle up to `max_lr=0.1` over every batch of the run, leave the momentum of
 # the SGD it is given alone, and return the rate after each epoch. Running it ends in an error:
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "pitfall"]
 def buggy_train(model, optimizer, batches, num_epochs):
     scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=num_epochs)
     reported = []

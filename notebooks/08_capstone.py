@@ -20,8 +20,9 @@
 # - a fair protocol for comparing schedules: every contestant gets the same small grid of peak
 #   rates, chosen on the validation split with two tuning seeds; the chosen settings then race on
 #   eight other seeds, from the same initial weights and with the same batches;
-# - three schedules for one optimizer, written in torch: AdamW with warmup + cosine (the
-#   baseline), AdamW with warmup-stable-decay (WSD), and schedule-free AdamW;
+# - three schedules for one optimizer: AdamW with warmup + cosine (the baseline) and AdamW with
+#   warmup-stable-decay (WSD), built from torch's schedulers, and schedule-free AdamW, from the
+#   `schedulefree` package;
 # - how to score a race honestly: paired differences against the baseline with 95% CIs, a tie
 #   whenever the CI covers 0, and the test set's own noise stated before any claim;
 # - why the test set is read once, at the end, and never chooses anything.
@@ -121,17 +122,18 @@ for split, n in (("validation", len(mnist.val)), ("test", len(mnist.test))):
 # - **AdamW + WSD** (warmup-stable-decay): the same warmup, the peak held, then a linear decay to
 #   0 over the last fifth of the steps (`decay_steps=total_steps // 5`), a `LambdaLR`;
 # - **schedule-free AdamW** ([Defazio et al., 2024](https://arxiv.org/abs/2405.15682)): no
-#   scheduler; the optimizer averages its iterates, with the same warmup built in;
+#   scheduler; the optimizer averages its iterates, with a linear warmup over the same
+#   `warmup_steps` built in (from `lr / warmup_steps` rather than a tenth of the peak).
 #
 # SGD has schedule-free and scheduled versions too (`schedulefree.SGDScheduleFree`); racing it
-# against AdamW would compare optimizers as well as schedules. Section 5 lets you enter an SGD
-# schedule of your own.
+# against AdamW would compare optimizers as well as schedules. Section 5 lets you enter a schedule
+# of your own, with SGD or Adam; an SGD entry's row then compares optimizers too.
 #
 # None of them cycles the momentum. `CyclicLR` and `OneCycleLR` do by default (between
 # `base_momentum=0.85` and `max_momentum=0.95` for SGD's momentum or Adam's β1), so a race against them would also compare momentum
 # schedules; pass `cycle_momentum=False` when you enter one in section 5.
 #
-# The budget is small so that the notebook runs in two to three minutes on a laptop CPU: **3 epochs** on the offline
+# The budget is small so that the notebook runs in a minute or two on a laptop CPU: **3 epochs** on the offline
 # sample. A real comparison would train longer, and a longer budget can change the order.
 
 # %%
@@ -190,7 +192,8 @@ result = tune_then_race(entries, mnist, tune_seeds=tune_seeds, race_seeds=race_s
 # t, from `lrcourse.compare`), on how many seeds it was ahead, and the two-sided sign test. The
 # verdict follows the CI: if it covers 0, the two are tied, whatever the wins say. With 8
 # seeds, the two-sided sign test gives $p = 2/2^8 \approx 0.008$ for 8 wins of 8 and
-# $p = 18/2^8 \approx 0.07$ for 7 wins of 8.
+# $p = 18/2^8 \approx 0.07$ for 7 wins of 8; a seed where the two tie exactly is left out of the
+# test.
 
 # %%
 baseline = "AdamW + cosine"
@@ -203,8 +206,9 @@ plt.show()
 # %% [markdown]
 # The dot plot shows every seed; its axis spans at least 2 points, so a gap of a digit or two
 # does not fill the figure. The rate panel shows each contestant's rate, batch by batch.
-# Schedule-free AdamW holds its rate flat after the warmup (its `lr` is the peak; the warmup lives
-# inside the optimizer, so the panel shows the flat `lr`).
+# Schedule-free AdamW's line is flat from the first step: its `lr` is the peak, and its warmup
+# lives inside the optimizer, so the panel shows the flat `lr` (partly under the WSD line, which
+# holds the same 0.003 through its stable phase).
 #
 # A schedule's first job is optimisation, so the training loss is fair evidence too. The final
 # training loss, paired against the baseline, for each contestant:
@@ -231,17 +235,18 @@ plt.show()
 # - **Schedule-free AdamW is ahead of the baseline, narrowly**: +0.45 points of validation
 #   accuracy (95% CI +0.07 to +0.83), ahead on 6 of 8 seeds (sign test p = 0.29). The lower end of
 #   its CI is less than one validation digit (0.2 pp), so this lead is fragile: read it as "ahead
-#   by somewhere between nothing and 0.83 points".
+#   by somewhere between nothing and 0.83 points" on these 500 validation digits. The pairing
+#   removes the seeds' shared noise, not the luck of which 500 digits were drawn (section 1);
+#   section 6 asks the test digits.
 # - **AdamW + WSD ties with the baseline on validation**: with 95% confidence it is between −1.19
 #   and +0.64 points from it. It ended with a higher training loss (+0.0140, CI +0.0097 to
 #   +0.0184, on all 8 seeds). In notebook 05, with SGD at a fixed `lr=0.05`, WSD beat a cosine
 #   planned for the same budget; here, with AdamW and each rate tuned, it did not. A race's verdict
 #   holds for its setting.
-# - **Schedule-free AdamW's training loss equals the baseline's** within noise (−0.0003, CI −0.0039
-#   to +0.0032).
+# - **Schedule-free AdamW's training loss is within noise of the baseline's**: with 95% confidence
+#   the difference lies between −0.0039 and +0.0032.
 #
-# With so few steps, a cosine spends a large share of the run at small rates; whether any of
-# these gaps survives a longer budget, this race does not say.
+# Whether any of these gaps survives a longer budget, this race does not say.
 #
 # ## 5. Enter your own contestant
 #
@@ -250,13 +255,14 @@ plt.show()
 # contestant will train with. **Add to shoot-out** trains your schedule on the race seeds 2 to 9,
 # with the same initial weights and data order (SGD with `momentum=0.9` at the explorer's
 # `initial lr`, or Adam if you switch the optimizer), and adds a row to the leaderboard. The same
-# rules hold: the leaderboard ranks by validation, and the test column stays sealed ("n/a").
-# Tune your entry on the validation columns only; section 6 reveals the test accuracies of
-# everything in the race, yours included, when you run it again.
+# rules hold: the leaderboard ranks by validation and shows no test accuracy. Tune your entry on
+# the validation columns only; section 6 reveals the test accuracies of everything in the race,
+# yours included, when you run it again.
 #
 # It starts on `OneCycleLR` with `max_lr` from the LR finder by the course's rule for it
 # (`LRFinder.suggest_max_lr`, notebook 06), run on seed 2's weights with SGD and `momentum=0.9`,
-# and with `cycle_momentum=False`, so that it races at the fixed momentum of the others.
+# and with `cycle_momentum=False`, so that its momentum stays fixed through the run, as the AdamW
+# entries' β1 does.
 
 # %%
 model = MnistCNN()
@@ -291,8 +297,9 @@ plt.show()
 # with the baseline. Schedule-free AdamW's validation lead shrinks to +0.23 points (95% CI −0.13
 # to +0.58), and AdamW + WSD comes close to a loss, −0.31 (−0.68 to +0.05). So on new digits,
 # neither schedule beats AdamW + warmup + cosine by more than 0.58 points, the larger upper end,
-# with 95% confidence; the paired CIs are narrower than the 0.62-point standard error of one test
-# accuracy because both runs of a seed are scored on the same digits.
+# with 95% confidence. The half-widths of these paired CIs (0.36 and 0.37 points) are smaller than
+# the 0.62-point standard error of one test accuracy because both runs of a seed are scored on the
+# same digits.
 #
 # **What this race cannot tell you.** The seeds vary the initial weights and the batch order only;
 # the splits, the grids and the 3-epoch budget stay fixed. Another sample, a finer grid, a longer
@@ -305,7 +312,7 @@ plt.show()
 # ruleset, where an entry gets no hyperparameter search at all, the winner was built on
 # schedule-free AdamW. This race can neither confirm nor refute that: it is one tiny workload, a
 # budget of 3 epochs scored by accuracy rather than time to a target, and every entry here,
-# schedule-free ones included, had its peak rate tuned on a grid. What it can add is the protocol
+# schedule-free AdamW included, had its peak rate tuned on a grid. What it can add is the protocol
 # at a size you can rerun in a few minutes: the same grid for everyone, one stated rule for the
 # pick, paired seeds, and a CI that says whether a gap on this one workload is real.
 
