@@ -267,7 +267,7 @@ print(seed_rule(test_loss_diff))
 # - **Seed 0**: in epoch 5 the fixed run's validation loss rose from 0.2430 to 0.2711, while the
 #   plateau run, at the lower rate, fell to 0.2229.
 # - **On a number the scheduler never saw, the cut helped**: the test loss is lower with
-#   `ReduceLROnPlateau` on 8 of 8 seeds, by -0.029 on average (95% CI -0.043 to -0.015): the CI
+#   `ReduceLROnPlateau` on 8 of 8 seeds, by 0.029 on average (difference -0.029, 95% CI -0.043 to -0.015): the CI
 #   excludes 0. The table shows each seed's test loss.
 # - **Two nulls, stated as bounds.** The test accuracy, +0.40 pp (95% CI -0.11 to +0.91 pp), is
 #   within noise: a gain of more than 0.91 pp, or a loss of more than 0.11 pp, is ruled out with 95%
@@ -520,7 +520,7 @@ check("04.fire_within_8", fire_by_8)
 #   after epoch 3 or 4 lowered the test loss, which the scheduler never saw, on every seed (-0.029,
 #   95% CI -0.043 to -0.015); the test accuracy moved by less than a point (+0.40 pp, between -0.11
 #   and +0.91 pp with 95% confidence). The epoch of a cut can move with the machine; the verdicts
-#   stayed the same at 1 CPU thread.
+#   stayed the same at 1 CPU thread ([the report](../docs/verdicts_1_thread.md)).
 # - Adam rescales each parameter's step, but its global `lr` still sets the size of the steps.
 #   An adaptive optimizer is not an adaptive schedule, and a schedule on top of it has to fit the
 #   run: `ExponentialLR(0.5)` over 3 epochs spent only 0.0175 of the fixed rate's 0.03.

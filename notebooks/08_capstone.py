@@ -127,11 +127,13 @@ for split, n in (("validation", len(mnist.val)), ("test", len(mnist.test))):
 #
 # SGD has schedule-free and scheduled versions too (`schedulefree.SGDScheduleFree`); racing it
 # against AdamW would compare optimizers as well as schedules. Section 5 lets you enter a schedule
-# of your own, with SGD or Adam; an SGD entry's row then compares optimizers too.
+# of your own, with SGD or with torch's `Adam` (no weight decay); either way its row compares
+# optimizers too.
 #
-# None of them cycles the momentum. `CyclicLR` and `OneCycleLR` do by default (between
-# `base_momentum=0.85` and `max_momentum=0.95` for SGD's momentum or Adam's β1), so a race against them would also compare momentum
-# schedules; pass `cycle_momentum=False` when you enter one in section 5.
+# None of them cycles the momentum. `CyclicLR` and `OneCycleLR` do by default (SGD's momentum or
+# Adam's β1, between `base_momentum` and `max_momentum`: 0.85 and 0.95 for `OneCycleLR`, 0.8 and
+# 0.9 for `CyclicLR`), so a race against them would also compare momentum schedules; pass
+# `cycle_momentum=False` when you enter one in section 5.
 #
 # The budget is small so that the notebook runs in a minute or two on a laptop CPU: **3 epochs** on the offline
 # sample. A real comparison would train longer, and a longer budget can change the order.
@@ -369,8 +371,8 @@ check("08.fair_start", fair_start)
 # - Give every contestant the same small grid of peak rates, chosen on validation with two seeds;
 #   race the chosen settings on other seeds; rank by validation.
 # - Score paired differences against a baseline with a 95% CI, and call a tie a tie: a CI that
-#   covers 0 is not a win, even at 6 wins, 1 loss and 1 tie of 8 (schedule-free AdamW on the
-#   test set; the sign test leaves ties out: p = 0.12).
+#   covers 0 is not a win, even at 6 wins of 8 (schedule-free AdamW on the test set; the sign
+#   test leaves ties out: p = 0.12).
 # - State the evaluation's own noise (sqrt(p(1 − p)/n): about 0.6 points on 1,000 test digits near
 #   96%) before any claim, and read the test set once, at the end.
 # - Schedule-free optimizers need `optimizer.train()` and `optimizer.eval()` (and, with batch
