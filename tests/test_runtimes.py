@@ -74,3 +74,11 @@ def test_the_kits_reading_time_is_the_notebooks_own():
         minutes = re.search(r"\*\*Time\*\*: about (\d+) minutes", first)
         assert minutes, f"{stem}: the Time line says 'about N minutes to read and play'"
         assert rows[stem[:2]][2] == f"{minutes.group(1)} min", f"docs/instructor.md, row {stem[:2]}"
+
+
+def test_the_hub_page_quotes_the_measured_ranges():
+    entries = read_times()["notebooks"].values()
+    peaks, seconds = [e["peak_mb"] for e in entries], [e["sample_s"] for e in entries]
+    text = " ".join((ROOT / "docs" / "jupyterhub.md").read_text().split())
+    assert f"peaks at {min(peaks):,} to {max(peaks):,} MB" in text
+    assert f"runs in {min(seconds)} to {max(seconds)} seconds" in text
