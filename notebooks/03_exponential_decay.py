@@ -495,8 +495,8 @@ print(seed_rule(shape_test))
 #   that is the direction the noise floor of notebook 02 predicts, a higher last rate, a higher
 #   loss. These runs do not separate the last rate from the rest of the two paths.
 # - **On the test set the shapes are within noise**: the test loss is
-#   +0.0014 with the exponential shape (95% CI -0.0003 to +0.0030), higher on 7 of 8 seeds but with
-#   a CI that covers 0. So with 95% confidence the exponential shape raised the test loss by at
+#   +0.0014 with the exponential shape (95% CI -0.0003 to +0.0030), better on only 1 of 8 seeds but
+#   with a CI that covers 0. So with 95% confidence the exponential shape raised the test loss by at
 #   most 0.0030, or lowered it by at most 0.0003. The mean test accuracies, 95.16% and 95.28%, are
 #   about one test digit apart.
 #

@@ -131,8 +131,8 @@ for split, n in (("validation", len(mnist.val)), ("test", len(mnist.test))):
 # optimizers too.
 #
 # None of them cycles the momentum. `CyclicLR` and `OneCycleLR` do by default (SGD's momentum or
-# Adam's β1, between `base_momentum` and `max_momentum`: 0.85 and 0.95 for `OneCycleLR`, 0.8 and
-# 0.9 for `CyclicLR`), so a race against them would also compare momentum schedules; pass
+# Adam's β1, between `base_momentum` and `max_momentum`: `0.85` and `0.95` for `OneCycleLR`, `0.8`
+# and `0.9` for `CyclicLR`), so a race against them would also compare momentum schedules; pass
 # `cycle_momentum=False` when you enter one in section 5.
 #
 # The budget is small so that the notebook runs in a minute or two on a laptop CPU: **3 epochs** on the offline
@@ -299,8 +299,8 @@ plt.show()
 # with the baseline. Schedule-free AdamW's validation lead shrinks to +0.23 points (95% CI −0.13
 # to +0.58), and AdamW + WSD comes close to a loss, −0.31 (−0.68 to +0.05). So on new digits,
 # neither schedule beats AdamW + warmup + cosine by more than 0.58 points, the larger upper end,
-# with 95% confidence. The half-widths of these paired CIs (0.36 and 0.37 points) are smaller than
-# the 0.62-point standard error of one test accuracy because both runs of a seed are scored on the
+# with 95% confidence. Each of these paired CIs reaches less than 0.62 points, the standard error
+# of one test accuracy, on either side of its mean, because both runs of a seed are scored on the
 # same digits.
 #
 # **What this race cannot tell you.** The seeds vary the initial weights and the batch order only;
