@@ -62,7 +62,7 @@ def _start(scheduler, held_before) -> None:
         return
     schedulers = [scheduler]
     old = _state.by_optimizer.pop(id(optimizer), None)
-    if old is not None and old[2] is not None:  # a second scheduler on the same optimizer: watch them together
+    if old is not None:  # a second scheduler on the same optimizer: watch them together
         old[2].close()
         if not old[2].trace.rates:
             _state.records.remove(old)

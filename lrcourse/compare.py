@@ -156,11 +156,8 @@ class PairedComparison:
         zero-width interval and a verdict of "better"; with it, the interval is
         about ± one resolution wide and covers 0.
         """
-        from scipy import stats
-
-        d = self.diffs
-        sd = max(float(np.std(d, ddof=1)), self.quantum / math.sqrt(6))
-        half = float(stats.t.ppf(0.975, self.n - 1)) * sd / math.sqrt(self.n)
+        sd = max(float(np.std(self.diffs, ddof=1)), self.quantum / math.sqrt(6))
+        half = half_width(sd, self.n)
         return self.mean - half, self.mean + half
 
     @property
